@@ -1,0 +1,41 @@
+"""Fixtures shared by every test area.
+
+Tests that need a real system program (chromium, redis-server, mono) ask for it through
+``require_program``: under ``CI=true`` a missing program fails the test instead of skipping it,
+because CI installs them in ``.ci/run`` and a silent skip would hide a broken install.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_program(name: str) -> str:
+    """Return the path of ``name`` on PATH; fail under CI, skip elsewhere, if it is missing."""
+    path = shutil.which(name)
+    if path:
+        return path
+    message = f"{name} is not installed (make test installs it through apt-get when run as root)"
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch) -> Path:
+    """An empty, private NCOPT_DATA_DIR for one test."""
+    root = tmp_path / "data"
+    root.mkdir()
+    monkeypatch.setenv("NCOPT_DATA_DIR", str(root))
+    return root
