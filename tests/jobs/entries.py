@@ -1,0 +1,81 @@
+"""Small engine stand-ins the job tests run in real work horses (``entry`` in the job config).
+
+Each takes the engine's signature ``(conf, progress=None, should_stop=None)``; ``conf["params"]``
+carries the test's knobs.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import time
+
+
+def _result(n: int = 1):
+    import pandas as pd  # lazily: most test jobs never return a result
+
+    new = {f"P{i}.nc": f"G0 X{i}\n" for i in range(n)}
+    old = {f"P{i}.nc": f"G0 X{i + 1}\n" for i in range(n)}
+    out_df = pd.DataFrame(
+        {
+            "program": list(new),
+            "status": "optimized",
+            "cycle_time_old_s": 2.0,
+            "cycle_time_new_s": 1.0,
+        }
+    )
+    return new, old, out_df
+
+
+def quick(conf, progress=None, should_stop=None):
+    """Return at once with a small valid result."""
+    return _result(conf["params"].get("programs", 1))
+
+
+def sleepy(conf, progress=None, should_stop=None):
+    """Report progress for ``seconds``, honour should_stop, then return the result."""
+    seconds = float(conf["params"].get("seconds", 5.0))
+    start = time.monotonic()
+    while (elapsed := time.monotonic() - start) < seconds:
+        if should_stop():
+            break
+        progress(
+            fraction=elapsed / seconds,
+            stage="search",
+            message=f"{elapsed:.1f} s",
+            best_cycle_time_s=100.0 - elapsed,
+        )
+        time.sleep(0.05)
+    return _result()
+
+
+def raises(conf, progress=None, should_stop=None):
+    raise ValueError("bad tool table: T99 is not defined")
+
+
+def ignores_sigterm(conf, progress=None, should_stop=None):
+    """Like a blocking native call: SIGTERM is ignored and the loop never checks should_stop."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    while True:
+        time.sleep(0.1)
+
+
+def never_stops(conf, progress=None, should_stop=None):
+    """Ignores should_stop (a hung native call): only the hard limit ends it."""
+    while True:
+        time.sleep(0.1)
+
+
+def segfault(conf, progress=None, should_stop=None):
+    time.sleep(float(conf["params"].get("delay", 0.0)))
+    ctypes.string_at(0)
+
+
+def hard_exit(conf, progress=None, should_stop=None):
+    os._exit(int(conf["params"].get("code", 3)))
+
+
+def self_kill(conf, progress=None, should_stop=None):
+    time.sleep(float(conf["params"].get("delay", 0.0)))
+    os.kill(os.getpid(), signal.SIGKILL)
