@@ -151,7 +151,7 @@ def start_optimization_async(
             "scenario": scenario,
             "scenario_dir": str(folder),
             "data_dir": str(data_dir()),
-            "entry": entry or DEFAULT_ENTRY,
+            "entry": entry or os.environ.get("NCOPT_ENTRY") or DEFAULT_ENTRY,
             "time_limit_s": time_limit_s,
             "limits": limits,
             "backend": backend,
