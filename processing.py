@@ -291,11 +291,15 @@ def cancel_optimization(
 ) -> dict[str, Any]:
     """Ask the running job to stop: cancel (discard) or ``finish`` (stop early, keep the best).
 
-    The request goes to the control file the supervisor polls. A cancel of a local job is
-    followed by SIGTERM to the job's process group and, after ``grace_s`` (default
-    ``$NCOPT_GRACE_S`` or 5 s), SIGKILL: a Python handler cannot run during a blocking native
-    call, the kernel's SIGKILL always can. With ``wait=False`` the escalation runs in a daemon
-    thread and this returns at once.
+    The request goes to the control file the supervisor polls every 0.1 s; for a cancel it
+    sends the work horse SIGTERM and, after the grace period (``$NCOPT_GRACE_S``, default 5 s),
+    SIGKILL: a Python handler cannot run during a blocking native call, the kernel's SIGKILL
+    always can. Should the supervisor itself not answer within ``grace_s`` + 2 s, this sends
+    SIGTERM and then SIGKILL to the job's whole process group and records the cancel.
+
+    The UI never signals blindly: a supervisor still starting has no SIGTERM handler yet, and
+    a signal then would kill it before it could record anything. With ``wait=False`` the
+    backstop runs in a daemon thread and this returns at once.
     """
     folder = scenario_dir(department, scenario)
     info = read_status(folder)
@@ -306,15 +310,12 @@ def cancel_optimization(
     job_id = info["job_id"]
     write_control(folder, job_id, action)
     grace = grace_s if grace_s is not None else env_float("NCOPT_GRACE_S", 5.0)
-    if not finish and info.get("host") == HOST and info.get("pid"):
-        _signal_group(info, signal.SIGTERM)
-        escalate = _escalation(folder, info, grace)
+    if not finish:
+        backstop = _cancel_backstop(folder, job_id, grace + 2.0)
         if wait:
-            escalate()
+            backstop()
         else:
-            threading.Thread(target=escalate, name=f"cancel-{job_id}", daemon=True).start()
-    elif wait and not finish:
-        _wait_terminal(folder, job_id, grace + 2.0)
+            threading.Thread(target=backstop, name=f"cancel-{job_id}", daemon=True).start()
     return {
         "job_id": job_id,
         "state": _status_view(folder, department, scenario)["state"],
@@ -323,36 +324,41 @@ def cancel_optimization(
     }
 
 
-def _signal_group(info: dict[str, Any], sig: signal.Signals) -> None:
-    pid = info["pid"]
+def _signal_group(info: dict[str, Any], sig: signal.Signals) -> bool:
+    """Signal the job's process group; False if its supervisor is gone or the PID was reused."""
+    pid = info.get("pid")
+    if not pid or info.get("host") != HOST:
+        return False
     try:
         proc = psutil.Process(pid)
-        # Never signal a PID that was reused by an unrelated process.
         if abs(proc.create_time() - float(info.get("pid_create_time") or 0)) > 0.05:
-            return
+            return False  # never signal a PID that now belongs to an unrelated process
         os.killpg(os.getpgid(pid), sig)
+        return True
     except (psutil.NoSuchProcess, ProcessLookupError, PermissionError):
-        pass
+        return False
 
 
-def _escalation(folder: Path, info: dict[str, Any], grace_s: float):
-    def escalate() -> None:
-        if _wait_terminal(folder, info["job_id"], grace_s):
+def _cancel_backstop(folder: Path, job_id: str, patience_s: float):
+    def backstop() -> None:
+        if _wait_terminal(folder, job_id, patience_s):
             return
-        log.warning("job %s ignored SIGTERM for %.1f s: SIGKILL", info["job_id"], grace_s)
-        _signal_group(info, signal.SIGKILL)
-        time.sleep(0.1)
+        info = read_status(folder) or {}
+        log.warning("job %s did not answer a cancel within %.1f s: killing it", job_id, patience_s)
+        if _signal_group(info, signal.SIGTERM) and not _wait_terminal(folder, job_id, 1.0):
+            _signal_group(info, signal.SIGKILL)
+            time.sleep(0.1)
         # The supervisor died with its group, so write the outcome on its behalf.
         update_status(
             folder,
-            info["job_id"],
+            job_id,
             only_if_active=True,
             state=JobState.CANCELLED.value,
             finished_at=utc_now(),
-            note=f"cancelled; killed after {grace_s:g} s grace period",
+            note="cancelled; the job did not answer and was killed",
         )
 
-    return escalate
+    return backstop
 
 
 def _wait_terminal(folder: Path, job_id: str, timeout_s: float) -> bool:
