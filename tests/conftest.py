@@ -39,3 +39,28 @@ def data_dir(tmp_path, monkeypatch) -> Path:
     root.mkdir()
     monkeypatch.setenv("NCOPT_DATA_DIR", str(root))
     return root
+
+
+@pytest.fixture
+def job_env(data_dir, monkeypatch):
+    """A private data dir with short heartbeat and grace, so real-job tests are quick.
+
+    Afterwards every supervisor the test left running is killed with its process group.
+    """
+    from tests.jobs.helpers import kill_leftovers
+
+    monkeypatch.setenv("NCOPT_HEARTBEAT_S", "0.2")
+    monkeypatch.setenv("NCOPT_GRACE_S", "1")
+    monkeypatch.setenv("NCOPT_MAX_WORKERS", "2")
+    for name in ("NCOPT_SECRET", "NCOPT_BACKEND", "NCOPT_ENTRY"):
+        monkeypatch.delenv(name, raising=False)
+    yield data_dir
+    kill_leftovers(data_dir)
+
+
+@pytest.fixture
+def scenario(job_env) -> Path:
+    """A scenario ``dept/scen`` with a stand-in spreadsheet and one program."""
+    from tests.jobs.helpers import make_scenario
+
+    return make_scenario(job_env)
