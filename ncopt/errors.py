@@ -10,6 +10,7 @@ __all__ = [
     "MachineConfigError",
     "NcError",
     "ScenarioError",
+    "ScenarioFolderError",
     "ScenarioIssue",
 ]
 
@@ -83,3 +84,7 @@ class MachineConfigError(NcError):
     def __init__(self, problems: dict[str, str]) -> None:
         self.problems = dict(problems)
         super().__init__("; ".join(f"{key}: {msg}" for key, msg in self.problems.items()))
+
+
+class ScenarioFolderError(NcError):
+    """A scenario folder cannot be created or used: a bad name, or it exists already."""

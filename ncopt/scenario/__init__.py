@@ -1,0 +1,68 @@
+"""Scenario spreadsheets: ``<scenario>.xlsx`` with sheets machine, tools, programs, settings.
+
+The format for the shop's engineers is in docs/scenarios.md. Reading and validating are
+separate so the editor can validate what is on screen before saving:
+
+- ``read_sheets(xlsx) -> {sheet: DataFrame}`` and ``write_sheets(xlsx, sheets)`` (atomic);
+- ``validate_sheets(sheets, programs_dir) -> [ScenarioIssue]``: every problem, with sheet,
+  Excel row and column header;
+- ``load_scenario(folder) -> Scenario`` (frozen) or ``ScenarioError`` with all issues;
+- ``create_scenario(data_dir, department, name, template=None) -> folder``.
+"""
+
+from ncopt.scenario.folder import (
+    PROGRAMS_DIR,
+    TEMPLATE_XLSX,
+    Scenario,
+    create_scenario,
+    list_program_files,
+    load_scenario,
+    scenario_xlsx_path,
+)
+from ncopt.scenario.schema import (
+    SETTING_DESCRIPTIONS,
+    SETTING_KEYS,
+    SHEETS,
+    ColumnKind,
+    ColumnSpec,
+    ProgramEntry,
+    Settings,
+    SheetName,
+    SheetSpec,
+    Tool,
+    ToolType,
+    sheet_spec,
+    template_sheets,
+)
+from ncopt.scenario.validate import check_sheets, program_tools, validate_sheets
+from ncopt.scenario.workbook import WORKBOOK, read_sheets, write_bytes_atomic, write_sheets
+
+__all__ = [
+    "PROGRAMS_DIR",
+    "SETTING_DESCRIPTIONS",
+    "SETTING_KEYS",
+    "SHEETS",
+    "TEMPLATE_XLSX",
+    "WORKBOOK",
+    "ColumnKind",
+    "ColumnSpec",
+    "ProgramEntry",
+    "Scenario",
+    "Settings",
+    "SheetName",
+    "SheetSpec",
+    "Tool",
+    "ToolType",
+    "check_sheets",
+    "create_scenario",
+    "list_program_files",
+    "load_scenario",
+    "program_tools",
+    "read_sheets",
+    "scenario_xlsx_path",
+    "sheet_spec",
+    "template_sheets",
+    "validate_sheets",
+    "write_bytes_atomic",
+    "write_sheets",
+]

@@ -1,0 +1,195 @@
+"""Reading and writing a scenario's ``.xlsx`` (openpyxl), atomically.
+
+Row numbers are the contract with the user: a sheet's DataFrame row ``i`` is Excel row
+``i + 2`` (row 1 holds the headers). To keep that true on read, blank rows in the middle of
+a sheet stay as all-empty rows; only trailing blank rows are dropped. ``write_sheets`` writes
+rows consecutively, so after a save the two agree by construction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import math
+import os
+import threading
+import warnings
+import zipfile
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import openpyxl
+import pandas as pd
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+from ncopt.errors import ScenarioError, ScenarioIssue
+from ncopt.scenario.schema import SHEETS
+
+__all__ = [
+    "WORKBOOK",
+    "header_key",
+    "read_sheets",
+    "write_bytes_atomic",
+    "write_sheets",
+]
+
+log = logging.getLogger(__name__)
+
+# ScenarioIssue.sheet for problems with the file as a whole (not readable, not a workbook).
+WORKBOOK = "(workbook)"
+_KNOWN_HEADERS = {c.name for s in SHEETS for c in s.columns}
+_MAX_COLUMN_WIDTH = 60
+
+
+def header_key(text: Any) -> str:
+    """A header as the validator looks it up: known names match loosely, others stay as typed.
+
+    >>> header_key(" Quantity per Year ")
+    'quantity_per_year'
+    >>> header_key("Holder")
+    'Holder'
+    """
+    raw = "" if text is None else str(text).strip()
+    loose = "_".join(raw.lower().split())
+    return loose if loose in _KNOWN_HEADERS else raw
+
+
+def read_sheets(xlsx_path: Path | str) -> dict[str, pd.DataFrame]:
+    """Every sheet of the workbook as a DataFrame (headers from row 1), in workbook order.
+
+    A file that is missing or not an ``.xlsx`` workbook raises ``ScenarioError``; what the
+    sheets contain is ``validate_sheets``' business.
+    """
+    path = Path(xlsx_path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError(_issue(f"the spreadsheet {path.name} does not exist")) from None
+    except OSError as exc:
+        raise ScenarioError(_issue(f"{path.name} cannot be read: {exc.strerror}")) from exc
+    if not data:
+        raise ScenarioError(_issue(f"{path.name} is empty (0 bytes), not an .xlsx workbook"))
+    try:
+        with warnings.catch_warnings():
+            # Files saved by Excel carry extensions openpyxl only warns about (data validation,
+            # conditional formatting); they do not change cell values.
+            warnings.simplefilter("ignore")
+            workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
+        log.info("%s is not a readable workbook: %r", path, exc)
+        raise ScenarioError(_issue(f"{path.name} is not a readable .xlsx workbook")) from exc
+    try:
+        return {ws.title: _frame(list(ws.iter_rows(values_only=True))) for ws in workbook}
+    finally:
+        workbook.close()
+
+
+def _frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    while rows and all(_blank(v) for v in rows[-1]):
+        rows.pop()
+    if not rows:
+        return pd.DataFrame()
+    width = max(len(r) for r in rows)
+    body = [list(r) + [None] * (width - len(r)) for r in rows[1:]]
+    headers = list(rows[0]) + [None] * (width - len(rows[0]))
+    keep = [
+        i for i in range(width) if not _blank(headers[i]) or any(not _blank(r[i]) for r in body)
+    ]
+    names = _unique([_header_name(headers[i], i) for i in keep])
+    columns = {name: [_cell(r[i]) for r in body] for name, i in zip(names, keep, strict=True)}
+    return pd.DataFrame(columns, dtype=object)
+
+
+def _header_name(text: Any, index: int) -> str:
+    return header_key(text) if not _blank(text) else f"column_{get_column_letter(index + 1)}"
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}.{seen[name] - 1}")
+    return out
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def write_sheets(xlsx_path: Path | str, sheets: Mapping[str, pd.DataFrame]) -> None:
+    """Write ``sheets`` (name → DataFrame, in that order) as the workbook at ``xlsx_path``.
+
+    The file is replaced atomically: readers see the old workbook or the new one, never half.
+    """
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for name, frame in sheets.items():
+        _fill(workbook.create_sheet(str(name)), frame)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    write_bytes_atomic(Path(xlsx_path), buffer.getvalue())
+    log.debug("wrote %s (%s)", xlsx_path, ", ".join(map(str, sheets)))
+
+
+def _fill(ws: Any, frame: pd.DataFrame) -> None:
+    headers = [str(c) for c in frame.columns]
+    ws.append(headers)
+    for row in frame.itertuples(index=False, name=None):
+        ws.append([_plain(v) for v in row])
+    bold = Font(bold=True)
+    for cell in ws[1]:
+        cell.font = bold
+    ws.freeze_panes = "A2"
+    for index, header in enumerate(headers, start=1):
+        values = [header, *(frame.iloc[:, index - 1].tolist())]
+        width = max(len(str(v)) for v in values if not _is_missing(v)) + 2
+        ws.column_dimensions[get_column_letter(index)].width = min(width, _MAX_COLUMN_WIDTH)
+
+
+def _plain(value: Any) -> Any:
+    """A cell value openpyxl can store: numpy scalars unwrapped, missing values empty."""
+    if _is_missing(value):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool | int | float | str | datetime | date | time):
+        return value
+    return str(value)
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float | np.floating) and math.isnan(value)
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Temp file beside ``path``, fsync, ``os.replace``: a crash leaves the old file whole."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def _issue(message: str) -> ScenarioIssue:
+    return ScenarioIssue(WORKBOOK, None, None, message)
