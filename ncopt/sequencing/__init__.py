@@ -1,0 +1,144 @@
+"""Hole sequencing: the cheapest order to visit points, as an open path or a closed tour.
+
+``cost`` is ``"euclidean"`` (distance) or a :class:`~ncopt.machine.Machine` (rapid time in
+seconds from ``Machine.rapid_time_xy``), so the optimizer minimises the time it reports.
+Small sets are solved exactly; up to the memory budget one dense ``fast_tsp`` search runs on
+the whole set; beyond it the set is decomposed (see ``_large``). Results always hold every
+index exactly once; costs are full-precision floats. Design: docs/sequencing.md.
+
+>>> pts = np.array([[0.0, 0.0], [3.0, 0.0], [1.0, 0.0], [2.0, 0.0]])
+>>> r = solve_open_path(pts, start=(0.0, 0.0), time_limit_s=1.0)
+>>> r.order.tolist(), r.cost, r.optimal
+([0, 2, 3, 1], 3.0, True)
+>>> solve_tour(pts, time_limit_s=1.0).cost
+6.0
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ncopt.sequencing._core import (
+    Budget,
+    Cost,
+    External,
+    Segment,
+    solve_segment,
+)
+from ncopt.sequencing._large import solve_large
+
+__all__ = ["DEFAULT_MEMORY_MB", "PathResult", "dense_limit", "solve_open_path", "solve_tour"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MEMORY_MB = 1024.0
+# Bytes per matrix entry during a dense solve: our uint16 matrix plus fast_tsp's own copy.
+_BYTES_PER_ENTRY = 4
+
+
+@dataclass(frozen=True)
+class PathResult:
+    """An order of point indices and its full-precision cost.
+
+    ``method`` is ``trivial``, ``exact``, ``nearest``, ``fast_tsp`` or ``decomposed``;
+    ``optimal`` is True only for proven optima (exact solver); ``parts`` > 1 means the set was
+    decomposed; ``stopped`` means ``should_stop`` ended the search early.
+    """
+
+    order: np.ndarray = field(repr=False)
+    cost: float
+    method: str
+    optimal: bool
+    parts: int
+    elapsed_s: float
+    stopped: bool
+
+
+def dense_limit(memory_mb: float = DEFAULT_MEMORY_MB) -> int:
+    """Largest number of nodes solved as one dense matrix within ``memory_mb``.
+
+    >>> dense_limit(1024.0)
+    16384
+    """
+    return int(np.sqrt(memory_mb * 2**20 / _BYTES_PER_ENTRY))
+
+
+def solve_open_path(
+    points: np.ndarray,
+    cost: Cost = "euclidean",
+    start: tuple[float, float] | np.ndarray | None = None,
+    time_limit_s: float = 2.0,
+    should_stop: Callable[[], bool] | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    seed: int = 0,
+    threads: int = 1,
+    memory_mb: float = DEFAULT_MEMORY_MB,
+) -> PathResult:
+    """Cheapest open path from ``start`` (not a hole; None: anywhere) through all points.
+
+    The path ends wherever is cheapest. ``cost`` is ``"euclidean"`` or a ``Machine``.
+
+    >>> from ncopt.machine import Machine
+    >>> pts = np.array([[10.0, 0.0], [0.0, 0.0], [5.0, 0.0]])
+    >>> r = solve_open_path(pts, Machine(), start=(0.0, 0.0))
+    >>> r.order.tolist()
+    [1, 2, 0]
+    """
+    head = None if start is None else External(tuple(float(v) for v in np.ravel(start)[:2]))
+    return _solve(
+        points, cost, head, False, time_limit_s, should_stop, progress, threads, memory_mb
+    )
+
+
+def solve_tour(
+    points: np.ndarray,
+    cost: Cost = "euclidean",
+    time_limit_s: float = 2.0,
+    should_stop: Callable[[], bool] | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    seed: int = 0,
+    threads: int = 1,
+    memory_mb: float = DEFAULT_MEMORY_MB,
+) -> PathResult:
+    """Cheapest closed tour through all points (the order starts at an arbitrary point).
+
+    >>> square = np.array([[0, 0], [1, 1], [1, 0], [0, 1]], dtype=float)
+    >>> solve_tour(square).cost
+    4.0
+    """
+    return _solve(points, cost, None, True, time_limit_s, should_stop, progress, threads, memory_mb)
+
+
+def _solve(points, cost, head, closed, time_limit_s, should_stop, progress, threads, memory_mb):
+    # ``seed`` is accepted for API stability; fast_tsp 0.2.2 exposes no seed of its own.
+    pts = np.asarray(points, dtype=float).reshape(-1, 2)
+    budget = Budget(time_limit_s, should_stop, progress)
+    n = len(pts)
+    limit = dense_limit(memory_mb)
+    if n + 3 <= limit:
+        seg = Segment(pts, cost, head, None, closed)
+        order, total, method = solve_segment(seg, budget, budget.remaining(), threads)
+        parts = 1
+    else:
+        order, parts = solve_large(pts, cost, head, closed, budget, threads, limit - 3)
+        total, method = Segment(pts, cost, head, None, closed).cost_of(order), "decomposed"
+    order = np.asarray(order, dtype=np.int64)
+    # Never lose or repeat a hole, whatever the solver did.
+    if not np.array_equal(np.sort(order), np.arange(n)):
+        raise AssertionError("sequencing lost or repeated a point")
+    if progress is not None:
+        progress(1.0, "done")
+    log.debug("sequenced %d points by %s in %.2f s", n, method, budget.elapsed())
+    return PathResult(
+        order=order,
+        cost=float(total),
+        method=method,
+        optimal=method in ("trivial", "exact"),
+        parts=parts,
+        elapsed_s=budget.elapsed(),
+        stopped=budget.stopped,
+    )

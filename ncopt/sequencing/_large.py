@@ -1,0 +1,169 @@
+"""Decomposition for point sets whose full cost matrix does not fit the memory budget.
+
+Recursive median bisection cuts the points into parts of at most ``part_max``; the parts are
+ordered by a small tour over their centroids; neighbouring parts are joined at a close pair of
+points (exit of one, entry of the next); each part is solved as a dense segment between its
+fixed entry and exit; then windows of consecutive holes around each seam, and afterwards
+across the whole order, are re-solved and kept only when they are cheaper.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from ncopt.sequencing._core import (
+    Budget,
+    Cost,
+    End,
+    External,
+    Internal,
+    Segment,
+    path_cost,
+    solve_segment,
+)
+
+log = logging.getLogger(__name__)
+
+PART_SHARE = 0.7  # of the budget for solving parts; the rest improves seams and windows
+
+
+def bisect(pts: np.ndarray, idx: np.ndarray, part_max: int) -> list[np.ndarray]:
+    """Index arrays of spatial parts, each at most ``part_max`` long, in bisection order.
+
+    >>> p = np.array([[0, 0], [1, 0], [10, 0], [11, 0]], dtype=float)
+    >>> [a.tolist() for a in bisect(p, np.arange(4), 2)]
+    [[0, 1], [2, 3]]
+    """
+    if len(idx) <= part_max:
+        return [idx]
+    sub = pts[idx]
+    axis = int(np.argmax(np.ptp(sub, axis=0)))
+    ranked = idx[np.argsort(sub[:, axis], kind="stable")]
+    half = len(ranked) // 2
+    return bisect(pts, ranked[:half], part_max) + bisect(pts, ranked[half:], part_max)
+
+
+def strip_order(pts: np.ndarray) -> np.ndarray:
+    """A cheap boustrophedon order (bands across the longer side): the anytime fallback."""
+    n = len(pts)
+    if n < 3:
+        return np.arange(n, dtype=np.int64)
+    axis = int(np.argmax(np.ptp(pts, axis=0)))
+    across = 1 - axis
+    bands = max(1, int(np.sqrt(n / 2)))
+    lo, span = pts[:, across].min(), max(np.ptp(pts[:, across]), 1e-12)
+    band = np.minimum(((pts[:, across] - lo) / span * bands).astype(np.int64), bands - 1)
+    along = np.where(band % 2 == 0, pts[:, axis], -pts[:, axis])
+    return np.lexsort((along, band)).astype(np.int64)
+
+
+def solve_large(
+    pts: np.ndarray,
+    cost: Cost,
+    head: End,
+    closed: bool,
+    budget: Budget,
+    threads: int,
+    part_max: int,
+) -> tuple[np.ndarray, int]:
+    """Order of all points for a large instance; returns (order, number of parts)."""
+    parts = bisect(pts, np.arange(len(pts), dtype=np.int64), part_max)
+    parts = _order_parts(pts, parts, head, closed, budget)
+    entries, exits = _joins(pts, parts, closed)
+    segs = [
+        _part_segment(pts, cost, parts, i, entries, exits, head, closed) for i in range(len(parts))
+    ]
+    orders = [seg.fix_ends(strip_order(seg.pts)) for seg in segs]
+    part_budget = budget.remaining() * PART_SHARE
+    for i, part in enumerate(parts):
+        if budget.check(f"part {i + 1}/{len(parts)}"):
+            break
+        share = part_budget * len(part) / len(pts)
+        orders[i], _, _ = solve_segment(segs[i], budget, share, threads, init=orders[i])
+    order = np.concatenate([p[o] for p, o in zip(parts, orders, strict=True)])
+    seams = np.cumsum([len(p) for p in parts])[:-1]
+    window = min(part_max, 1500)
+    order = improve_windows(pts, cost, order, head, closed, budget, threads, window, seams)
+    return order, len(parts)
+
+
+def _order_parts(pts, parts, head: End, closed: bool, budget: Budget) -> list[np.ndarray]:
+    if len(parts) < 2:
+        return parts
+    centroids = np.array([pts[p].mean(axis=0) for p in parts])
+    seg = Segment(centroids, "euclidean", head=head if not closed else None, closed=closed)
+    order, _, _ = solve_segment(seg, budget, min(0.5, budget.remaining() * 0.02))
+    return [parts[i] for i in order]
+
+
+def _joins(pts, parts, closed: bool) -> tuple[list[int], list[int]]:
+    """Local (entry, exit) of each part: the exit is the point nearest the next part's box."""
+    k = len(parts)
+    entries: list[int] = [-1] * k
+    exits: list[int] = [-1] * k
+    for i in range(k):
+        if i + 1 == k and not closed:
+            exits[i] = -1
+            continue
+        nxt = parts[(i + 1) % k]
+        lo, hi = pts[nxt].min(axis=0), pts[nxt].max(axis=0)
+        own = pts[parts[i]]
+        gap = np.linalg.norm(np.maximum(np.maximum(lo - own, own - hi), 0.0), axis=1)
+        gap += 1e-9 * np.linalg.norm(own - pts[nxt].mean(axis=0), axis=1)  # tie-break
+        if entries[i] >= 0 and len(own) > 1:
+            gap[entries[i]] = np.inf
+        exits[i] = int(np.argmin(gap))
+        near = np.linalg.norm(pts[nxt] - own[exits[i]], axis=1)
+        if (i + 1) % k == 0 and len(nxt) > 1 and exits[0] >= 0:
+            near[exits[0]] = np.inf  # the first part's exit is already taken
+        entries[(i + 1) % k] = int(np.argmin(near))
+    return entries, exits
+
+
+def _part_segment(pts, cost, parts, i, entries, exits, head, closed) -> Segment:
+    local = pts[parts[i]]
+    first: End = Internal(entries[i]) if entries[i] >= 0 else (None if closed else head)
+    last: End = Internal(exits[i]) if exits[i] >= 0 else None
+    if isinstance(first, Internal) and isinstance(last, Internal) and first == last:
+        last = None  # a one-point part: entry and exit coincide
+    return Segment(local, cost, first, last)
+
+
+def improve_windows(
+    pts, cost, order, head: End, closed: bool, budget: Budget, threads: int, window: int, seams
+) -> np.ndarray:
+    """Re-solve windows of consecutive holes (seams first, then sweeps) while time remains."""
+    n = len(order)
+    if n <= window or budget.check("windows"):
+        return order
+    starts = [max(0, int(s) - window // 2) for s in seams]
+    sweep = 0
+    while not budget.check("windows"):
+        if not starts:
+            offset = (sweep * window // 3) % window
+            starts = list(range(offset, n - window // 4, window))
+            sweep += 1
+        begin = min(starts.pop(0), n - window)
+        order = _improve_one(pts, cost, order, begin, window, head, closed, budget, threads)
+    return order
+
+
+def _improve_one(pts, cost, order, begin, window, head, closed, budget, threads) -> np.ndarray:
+    stop = begin + window
+    inner = order[begin:stop]
+    before: End = External(tuple(pts[order[begin - 1]])) if begin > 0 else None
+    if begin == 0:
+        before = External(tuple(pts[order[-1]])) if closed else head
+    after: End = None
+    if stop < len(order) or closed:
+        after = External(tuple(pts[order[stop % len(order)]]))
+    seg = Segment(pts[inner], cost, before, after)
+    duration = min(budget.remaining(), 0.3 + window / 2000)
+    new, new_cost, _ = solve_segment(seg, budget, duration, threads, init=np.arange(len(inner)))
+    old_cost = path_cost(cost, pts, inner, before, after, False)
+    if new_cost < old_cost:
+        order = order.copy()
+        order[begin:stop] = inner[new]
+    return order
