@@ -84,7 +84,9 @@ def check_sheets(
         rows[spec.name] = _sheet_rows(spec, sheets.get(spec.name), issues)
     machine = _machine(rows[SheetName.MACHINE], issues)
     tools = _tools(rows[SheetName.TOOLS], issues)
-    known_tools = {t.number for t in tools} if rows[SheetName.TOOLS] is not None else None
+    # A tool row with a bad cell still names its T number: no second issue for its programs.
+    tool_rows = rows[SheetName.TOOLS]
+    known_tools = None if tool_rows is None else {c["tool"] for _, c in tool_rows} - {None}
     folder = Path(programs_dir) if programs_dir is not None else None
     programs = _programs(rows[SheetName.PROGRAMS], folder, known_tools, issues)
     settings = _settings(rows[SheetName.SETTINGS], issues)
@@ -138,12 +140,13 @@ def _sheet_rows(
     spec: SheetSpec, frame: pd.DataFrame | None, issues: list[ScenarioIssue]
 ) -> list[Row] | None:
     """Parsed non-blank rows of one sheet, or None when the sheet or a required column is gone."""
+    sheet = spec.name.value
     if frame is None:
-        issues.append(ScenarioIssue(spec.name, None, None, f"missing sheet {spec.name!r}"))
+        issues.append(ScenarioIssue(sheet, None, None, f"missing sheet {sheet!r}"))
         return None
     missing = [c.name for c in spec.columns if c.required and c.name not in frame.columns]
     for name in missing:
-        issues.append(ScenarioIssue(spec.name, 1, name, f"missing column {name!r}"))
+        issues.append(ScenarioIssue(sheet, 1, name, f"missing column {name!r}"))
     if missing:
         return None
     present = [c for c in spec.columns if c.name in frame.columns]
@@ -152,7 +155,7 @@ def _sheet_rows(
         if all(_missing(v) for v in record.values()):
             continue  # blank rows are allowed, e.g. to group tools
         excel_row = position + 2
-        out.append((excel_row, _row_cells(spec.name, excel_row, present, record, issues)))
+        out.append((excel_row, _row_cells(sheet, excel_row, present, record, issues)))
     return out
 
 
