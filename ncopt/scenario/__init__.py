@@ -10,6 +10,7 @@ separate so the editor can validate what is on screen before saving:
 - ``create_scenario(data_dir, department, name, template=None) -> folder``.
 """
 
+from ncopt.scenario.editor import editor_sheets
 from ncopt.scenario.folder import (
     PROGRAMS_DIR,
     TEMPLATE_XLSX,
@@ -35,7 +36,13 @@ from ncopt.scenario.schema import (
     template_sheets,
 )
 from ncopt.scenario.validate import check_sheets, program_tools, validate_sheets
-from ncopt.scenario.workbook import WORKBOOK, read_sheets, write_bytes_atomic, write_sheets
+from ncopt.scenario.workbook import (
+    WORKBOOK,
+    read_sheets,
+    typed_text,
+    write_bytes_atomic,
+    write_sheets,
+)
 
 __all__ = [
     "PROGRAMS_DIR",
@@ -55,6 +62,7 @@ __all__ = [
     "ToolType",
     "check_sheets",
     "create_scenario",
+    "editor_sheets",
     "list_program_files",
     "load_scenario",
     "program_tools",
@@ -62,6 +70,7 @@ __all__ = [
     "scenario_xlsx_path",
     "sheet_spec",
     "template_sheets",
+    "typed_text",
     "validate_sheets",
     "write_bytes_atomic",
     "write_sheets",

@@ -29,12 +29,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from ncopt.errors import ScenarioError, ScenarioIssue
-from ncopt.scenario.schema import SHEETS
+from ncopt.scenario.schema import SHEETS, SheetName
 
 __all__ = [
     "WORKBOOK",
     "header_key",
     "read_sheets",
+    "typed_text",
     "write_bytes_atomic",
     "write_sheets",
 ]
@@ -44,6 +45,8 @@ log = logging.getLogger(__name__)
 # ScenarioIssue.sheet for problems with the file as a whole (not readable, not a workbook).
 WORKBOOK = "(workbook)"
 _KNOWN_HEADERS = {c.name for s in SHEETS for c in s.columns}
+# The value column of a key/value sheet is text in a table editor; Excel users expect numbers.
+_TYPED_TEXT_COLUMNS = {(SheetName.MACHINE.value, "value"), (SheetName.SETTINGS.value, "value")}
 _MAX_COLUMN_WIDTH = 60
 
 
@@ -137,18 +140,19 @@ def write_sheets(xlsx_path: Path | str, sheets: Mapping[str, pd.DataFrame]) -> N
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
     for name, frame in sheets.items():
-        _fill(workbook.create_sheet(str(name)), frame)
+        _fill(workbook.create_sheet(str(name)), frame, str(name))
     buffer = io.BytesIO()
     workbook.save(buffer)
     write_bytes_atomic(Path(xlsx_path), buffer.getvalue())
     log.debug("wrote %s (%s)", xlsx_path, ", ".join(map(str, sheets)))
 
 
-def _fill(ws: Any, frame: pd.DataFrame) -> None:
+def _fill(ws: Any, frame: pd.DataFrame, sheet: str) -> None:
     headers = [str(c) for c in frame.columns]
+    typed = [(sheet, h) in _TYPED_TEXT_COLUMNS for h in headers]
     ws.append(headers)
     for row in frame.itertuples(index=False, name=None):
-        ws.append([_plain(v) for v in row])
+        ws.append([_plain(typed_text(v) if t else v) for v, t in zip(row, typed, strict=True)])
     bold = Font(bold=True)
     for cell in ws[1]:
         cell.font = bold
@@ -189,6 +193,28 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
+
+
+def typed_text(value: Any) -> Any:
+    """Text that reads as a number or TRUE/FALSE becomes one; anything else is unchanged.
+
+    >>> typed_text("36000"), typed_text(" 0.01 "), typed_text("true"), typed_text("mm")
+    (36000, 0.01, True, 'mm')
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.upper() in ("TRUE", "FALSE"):
+        return text.upper() == "TRUE"
+    try:
+        number = float(text)
+    except ValueError:
+        return value
+    if not math.isfinite(number):
+        return value
+    if number.is_integer() and text.lstrip("+-").isdigit():
+        return int(text)
+    return number
 
 
 def _issue(message: str) -> ScenarioIssue:
