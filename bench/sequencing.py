@@ -275,7 +275,9 @@ def _size(name: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--instance", help="one .tsp file: solve with ours and write --tour-out")
+    ap.add_argument(
+        "--instance", help="one .tsp file (or a generated name): solve with ours, see --tour-out"
+    )
     ap.add_argument("--tour-out", help="where --instance writes the tour (0-based, one per line)")
     ap.add_argument("--time-limit", type=float, help="our budget in seconds (default by size)")
     ap.add_argument("--only", help="comma-separated instance names (default: all)")
@@ -287,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_method(args.worker, args.methods, args.time_limit)))
         return 0
     if args.instance:
-        return solve_one(Path(args.instance), args.time_limit, args.tour_out)
+        return solve_one(args.instance, args.time_limit, args.tour_out)
     names = args.only.split(",") if args.only else all_instances()
     report = main_bench(names, args.methods.split(","), args.time_limit)
     text = json.dumps(report["summary"], indent=1)
@@ -297,13 +299,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def solve_one(path: Path, limit_s: float | None, tour_out: str | None) -> int:
+def solve_one(name: str, limit_s: float | None, tour_out: str | None) -> int:
     from ncopt.sequencing import solve_tour
 
-    pts, kind = load_tsp(path)
+    pts, kind = instance(name)
     result = solve_tour(pts, time_limit_s=limit_s or budget_s(len(pts)), threads=1)
     length = tour_length(pts, result.order, kind)
-    print(f"{path.name}: n={len(pts)} length={length} time={result.elapsed_s:.2f}s")
+    print(f"{Path(name).name}: n={len(pts)} length={length} time={result.elapsed_s:.2f}s")
     if tour_out:
         Path(tour_out).write_text("".join(f"{i}\n" for i in result.order))
     return 0

@@ -22,6 +22,7 @@ from ncopt.sequencing._core import (
     Segment,
     path_cost,
     solve_segment,
+    strip_order,
 )
 
 log = logging.getLogger(__name__)
@@ -43,20 +44,6 @@ def bisect(pts: np.ndarray, idx: np.ndarray, part_max: int) -> list[np.ndarray]:
     ranked = idx[np.argsort(sub[:, axis], kind="stable")]
     half = len(ranked) // 2
     return bisect(pts, ranked[:half], part_max) + bisect(pts, ranked[half:], part_max)
-
-
-def strip_order(pts: np.ndarray) -> np.ndarray:
-    """A cheap boustrophedon order (bands across the longer side): the anytime fallback."""
-    n = len(pts)
-    if n < 3:
-        return np.arange(n, dtype=np.int64)
-    axis = int(np.argmax(np.ptp(pts, axis=0)))
-    across = 1 - axis
-    bands = max(1, int(np.sqrt(n / 2)))
-    lo, span = pts[:, across].min(), max(np.ptp(pts[:, across]), 1e-12)
-    band = np.minimum(((pts[:, across] - lo) / span * bands).astype(np.int64), bands - 1)
-    along = np.where(band % 2 == 0, pts[:, axis], -pts[:, axis])
-    return np.lexsort((along, band)).astype(np.int64)
 
 
 def solve_large(

@@ -1,0 +1,66 @@
+"""Budget, should_stop and progress: the solver is anytime and always returns a valid order."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ncopt.machine import Machine
+from ncopt.sequencing import solve_open_path, solve_tour
+
+
+def points(n: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(0, 1000, (n, 2))
+
+
+def test_should_stop_returns_quickly_with_a_valid_order():
+    pts = points(3000)
+    t0 = time.monotonic()
+    calls = []
+
+    def stop() -> bool:
+        calls.append(time.monotonic())
+        return time.monotonic() - t0 > 0.3
+
+    r = solve_open_path(pts, Machine(), start=(0, 0), time_limit_s=30.0, should_stop=stop)
+    assert time.monotonic() - t0 < 2.0
+    assert r.stopped
+    assert sorted(r.order.tolist()) == list(range(len(pts)))
+    assert np.diff(calls).max() <= 0.5
+
+
+def test_stop_before_start_still_gives_every_hole():
+    pts = points(500)
+    r = solve_tour(pts, time_limit_s=10.0, should_stop=lambda: True)
+    assert r.stopped
+    assert sorted(r.order.tolist()) == list(range(len(pts)))
+
+
+def test_progress_is_reported_at_least_every_half_second():
+    seen: list[tuple[float, float, str]] = []
+    pts = points(2500, seed=3)
+    t0 = time.monotonic()
+    r = solve_open_path(
+        pts,
+        start=(0, 0),
+        time_limit_s=2.0,
+        progress=lambda f, msg: seen.append((time.monotonic(), f, msg)),
+    )
+    assert time.monotonic() - t0 < 3.0
+    stamps = [t0] + [t for t, _, _ in seen]
+    assert np.diff(stamps).max() <= 0.5
+    fractions = [f for _, f, _ in seen]
+    assert all(0.0 <= f <= 1.0 for f in fractions)
+    assert fractions[-1] == 1.0
+    assert not r.stopped
+
+
+def test_time_limit_is_respected_and_result_improves_on_nearest_neighbour():
+    pts = points(1500, seed=5)
+    quick = solve_tour(pts, time_limit_s=0.0)
+    t0 = time.monotonic()
+    full = solve_tour(pts, time_limit_s=1.5)
+    assert time.monotonic() - t0 < 2.5
+    assert quick.method == "nearest"
+    assert full.cost < quick.cost
