@@ -66,9 +66,9 @@ def _typed_column(kind: ColumnKind, values: list[Any]) -> pd.Series:
         return pd.Series([_text(v) for v in values], dtype="string")
     try:
         parsed = [None if _blank(v) else parse_cell(kind, v) for v in values]
-    except ValueError:
+        return pd.Series(pd.array(parsed, dtype=_DTYPES[kind]))
+    except (ValueError, TypeError, OverflowError):
         return pd.Series([_text(v) for v in values], dtype="string")
-    return pd.Series(pd.array(parsed, dtype=_DTYPES[kind]))
 
 
 def _text(value: Any) -> str | None:

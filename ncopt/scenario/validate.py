@@ -52,6 +52,8 @@ _OPTIONAL_TOOL_FIELDS = (
     "pitch_mm",
 )
 _POSITIVE_SETTINGS = {"time_limit_s"}
+_MAX_INT = 2**31 - 1  # fits the editor's Int64 and any controller's T, H and D numbers
+_MAX_FILE_NAME_BYTES = 255  # NAME_MAX of Linux file systems
 _NON_NEGATIVE_SETTINGS = {"random_seed"}
 
 Row = tuple[int, dict[str, Any]]  # (Excel row, parsed cells of the row)
@@ -113,6 +115,8 @@ def parse_cell(kind: ColumnKind, value: Any) -> Any:
     if kind is ColumnKind.INT:
         if not number.is_integer():
             raise ValueError(f"must be a whole number, got {value!r}")
+        if abs(number) > _MAX_INT:
+            raise ValueError(f"must be at most {_MAX_INT}, got {value!r}")
         return int(number)
     return number
 
@@ -151,7 +155,9 @@ def _sheet_rows(
         return None
     present = [c for c in spec.columns if c.name in frame.columns]
     out: list[Row] = []
-    for position, record in enumerate(frame.to_dict("records")):
+    headers = [str(c) for c in frame.columns]
+    records = (dict(zip(headers, r, strict=True)) for r in frame.to_numpy(object).tolist())
+    for position, record in enumerate(records):
         if all(_missing(v) for v in record.values()):
             continue  # blank rows are allowed, e.g. to group tools
         excel_row = position + 2
@@ -314,14 +320,20 @@ def _programs(
 def _file_problem(name: str, folder: Path | None, known_tools: set[int] | None) -> str | None:
     if Path(name).name != name or "\\" in name or name.startswith(".") or "\0" in name:
         return f"{name!r} must be a plain file name inside programs/ (no folders, no leading '.')"
+    if len(name.encode()) > _MAX_FILE_NAME_BYTES:
+        return f"file name is longer than {_MAX_FILE_NAME_BYTES} bytes"
     if folder is None:
         return None
     path = folder / name
-    if not path.is_file():
-        return f"no file {name!r} in programs/"
+    try:
+        if not path.is_file():
+            return f"no file {name!r} in programs/"
+        text = path.read_text(errors="replace") if known_tools is not None else ""
+    except OSError as exc:
+        return f"{name!r} cannot be read: {exc.strerror}"
     if known_tools is None:
         return None
-    unknown = [t for t in program_tools(path.read_text(errors="replace")) if t not in known_tools]
+    unknown = [t for t in program_tools(text) if t not in known_tools]
     if unknown:
         listed = ", ".join(f"T{t}" for t in unknown)
         return f"{name} uses {listed}, not in the tools sheet"
