@@ -32,6 +32,7 @@ from ncopt.errors import ScenarioError, ScenarioIssue
 from ncopt.scenario.schema import SHEETS, SheetName
 
 __all__ = [
+    "MAX_XLSX_BYTES",
     "WORKBOOK",
     "header_key",
     "read_sheets",
@@ -44,6 +45,8 @@ log = logging.getLogger(__name__)
 
 # ScenarioIssue.sheet for problems with the file as a whole (not readable, not a workbook).
 WORKBOOK = "(workbook)"
+# A scenario workbook is a few kB; a cap keeps a wrong upload from eating the server's memory.
+MAX_XLSX_BYTES = 20 * 2**20
 _KNOWN_HEADERS = {c.name for s in SHEETS for c in s.columns}
 # The value column of a key/value sheet is text in a table editor; Excel users expect numbers.
 _TYPED_TEXT_COLUMNS = {(SheetName.MACHINE.value, "value"), (SheetName.SETTINGS.value, "value")}
@@ -78,6 +81,9 @@ def read_sheets(xlsx_path: Path | str) -> dict[str, pd.DataFrame]:
         raise ScenarioError(_issue(f"{path.name} cannot be read: {exc.strerror}")) from exc
     if not data:
         raise ScenarioError(_issue(f"{path.name} is empty (0 bytes), not an .xlsx workbook"))
+    if len(data) > MAX_XLSX_BYTES:
+        message = f"{path.name} is larger than {MAX_XLSX_BYTES // 2**20} MB; is it the right file?"
+        raise ScenarioError(_issue(message))
     try:
         with warnings.catch_warnings():
             # Files saved by Excel carry extensions openpyxl only warns about (data validation,
@@ -88,7 +94,10 @@ def read_sheets(xlsx_path: Path | str) -> dict[str, pd.DataFrame]:
         log.info("%s is not a readable workbook: %r", path, exc)
         raise ScenarioError(_issue(f"{path.name} is not a readable .xlsx workbook")) from exc
     try:
-        return {ws.title: _frame(list(ws.iter_rows(values_only=True))) for ws in workbook}
+        # .worksheets, not the workbook itself: that also yields chart sheets, which have no cells
+        return {
+            ws.title: _frame(list(ws.iter_rows(values_only=True))) for ws in workbook.worksheets
+        }
     finally:
         workbook.close()
 

@@ -121,3 +121,25 @@ def test_a_failed_write_leaves_the_old_file_intact(tmp_path, monkeypatch):
         write_sheets(path, changed)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.xlsx"]  # no temp file left
+
+
+def test_chart_sheets_are_skipped(tmp_path):
+    from openpyxl.chart import BarChart
+
+    path = tmp_path / "chart.xlsx"
+    write_sheets(path, sample_sheets())
+    wb = openpyxl.load_workbook(path)
+    wb.create_chartsheet("chart").add_chart(BarChart())
+    wb.save(path)
+    sheets = read_sheets(path)
+    assert "chart" not in sheets and validate_sheets(sheets) == []
+
+
+def test_an_oversized_file_is_refused_before_parsing(tmp_path, monkeypatch):
+    from ncopt.scenario import workbook
+
+    path = tmp_path / "big.xlsx"
+    write_sheets(path, sample_sheets())
+    monkeypatch.setattr(workbook, "MAX_XLSX_BYTES", 1000)
+    with pytest.raises(ScenarioError, match="larger than"):
+        read_sheets(path)
