@@ -4,8 +4,8 @@
 issues, so ``load_scenario`` and the UI's live validation cannot disagree. Rows are Excel
 rows: the DataFrame's row ``i`` is row ``i + 2`` (row 1 is the header), see ``workbook``.
 
->>> program_tools("T1 M6 (T9 IN A COMMENT)\\nT02 ; T7 after a semicolon")
-[1, 2]
+>>> program_tools("T1 M6 (T9 IN A COMMENT)\\nT02 ; T7 after a semicolon\\n(T8 UNCLOSED\\nT3")
+[1, 2, 3]
 >>> parse_cell(ColumnKind.BOOL, "yes")
 True
 """
@@ -41,7 +41,8 @@ __all__ = ["Checked", "check_sheets", "parse_cell", "program_tools", "validate_s
 
 _TRUE = {"true", "yes", "y", "1", "on", "x", "是"}
 _FALSE = {"false", "no", "n", "0", "off", "否"}
-_COMMENT_RE = re.compile(r"\([^)]*\)?|;.*")
+# Fanuc comments end at the line's end even if the ")" is missing.
+_COMMENT_RE = re.compile(r"\([^)\n]*\)?|;.*")
 _TOOL_RE = re.compile(r"T\s*(\d+)")
 _SETTING_KINDS = {"float": ColumnKind.FLOAT, "bool": ColumnKind.BOOL, "int": ColumnKind.INT}
 _OPTIONAL_TOOL_FIELDS = (
@@ -52,9 +53,9 @@ _OPTIONAL_TOOL_FIELDS = (
     "pitch_mm",
 )
 _POSITIVE_SETTINGS = {"time_limit_s"}
+_NON_NEGATIVE_SETTINGS = {"random_seed"}
 _MAX_INT = 2**31 - 1  # fits the editor's Int64 and any controller's T, H and D numbers
 _MAX_FILE_NAME_BYTES = 255  # NAME_MAX of Linux file systems
-_NON_NEGATIVE_SETTINGS = {"random_seed"}
 
 Row = tuple[int, dict[str, Any]]  # (Excel row, parsed cells of the row)
 
@@ -107,6 +108,8 @@ def parse_cell(kind: ColumnKind, value: Any) -> Any:
     if kind is ColumnKind.BOOL:
         if isinstance(value, bool):
             return value
+        if isinstance(value, int | float) and value in (0, 1):
+            return bool(value)
         text = str(value).strip().lower()
         if text in _TRUE or text in _FALSE:
             return text in _TRUE
