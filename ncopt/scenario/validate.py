@@ -228,7 +228,9 @@ def _machine(rows: list[Row] | None, issues: list[ScenarioIssue]) -> Machine | N
     values: dict[str, Any] = {}
     for key, (row, cells) in by_key.items():
         unit = cells.get("unit")
-        if unit and _unit(unit) != _unit(MACHINE_UNITS.get(key, unit)):
+        expected = MACHINE_UNITS.get(key, "")
+        # Only physical units are checked: 36 in an "m/min" row would be read as 36 mm/min.
+        if unit and key != "decimal_point_mode" and expected and _unit(unit) != _unit(expected):
             message = f"{key} is in {MACHINE_UNITS[key]}, not {unit!r}"
             issues.append(ScenarioIssue(sheet, row, "unit", message))
         value = cells.get("value")
@@ -240,7 +242,7 @@ def _machine(rows: list[Row] | None, issues: list[ScenarioIssue]) -> Machine | N
         machine = Machine.from_mapping(values)
     except MachineConfigError as exc:
         for key, message in exc.problems.items():
-            issues.append(ScenarioIssue(sheet, by_key[key][0], "value", message))
+            issues.append(ScenarioIssue(sheet, by_key.get(key, (None,))[0], "value", message))
         return None
     return machine if len(issues) == before else None
 
