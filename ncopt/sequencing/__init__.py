@@ -73,7 +73,7 @@ def solve_open_path(
     start: tuple[float, float] | np.ndarray | None = None,
     time_limit_s: float = 2.0,
     should_stop: Callable[[], bool] | None = None,
-    progress: Callable[[float, str], None] | None = None,
+    progress: Callable[..., None] | None = None,
     seed: int = 0,
     threads: int = 1,
     memory_mb: float = DEFAULT_MEMORY_MB,
@@ -99,7 +99,7 @@ def solve_tour(
     cost: Cost = "euclidean",
     time_limit_s: float = 2.0,
     should_stop: Callable[[], bool] | None = None,
-    progress: Callable[[float, str], None] | None = None,
+    progress: Callable[..., None] | None = None,
     seed: int = 0,
     threads: int = 1,
     memory_mb: float = DEFAULT_MEMORY_MB,
@@ -131,7 +131,7 @@ def _solve(points, cost, head, closed, time_limit_s, should_stop, progress, thre
     if not np.array_equal(np.sort(order), np.arange(n)):
         raise AssertionError("sequencing lost or repeated a point")
     if progress is not None:
-        progress(1.0, "done")
+        progress(fraction=1.0, message="done")
     log.debug("sequenced %d points by %s in %.2f s", n, method, budget.elapsed())
     return PathResult(
         order=order,

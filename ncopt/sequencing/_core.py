@@ -58,7 +58,7 @@ class Budget:
         self,
         time_limit_s: float,
         should_stop: Callable[[], bool] | None,
-        progress: Callable[[float, str], None] | None,
+        progress: Callable[..., None] | None,
     ) -> None:
         self.start = time.monotonic()
         self.deadline = self.start + max(0.0, time_limit_s)
@@ -79,7 +79,9 @@ class Budget:
         now = time.monotonic()
         if self._progress is not None and now - self._last_report >= 0.1:
             self._last_report = now  # callers may poll often; report ten times a second
-            self._progress(min(1.0, (now - self.start) / self.total_s), message)
+            # Keywords: the job horse's progress is (fraction, stage, message, ...), so a
+            # positional message would land in ``stage``.
+            self._progress(fraction=min(1.0, (now - self.start) / self.total_s), message=message)
         if self._should_stop is not None and not self.stopped and self._should_stop():
             self.stopped = True
         return self.stopped or self.remaining() <= 0.0

@@ -45,7 +45,7 @@ def test_progress_is_reported_at_least_every_half_second():
         pts,
         start=(0, 0),
         time_limit_s=2.0,
-        progress=lambda f, msg: seen.append((time.monotonic(), f, msg)),
+        progress=lambda fraction, message: seen.append((time.monotonic(), fraction, message)),
     )
     assert time.monotonic() - t0 < 3.0
     stamps = [t0] + [t for t, _, _ in seen]
@@ -64,3 +64,15 @@ def test_time_limit_is_respected_and_result_improves_on_nearest_neighbour():
     assert time.monotonic() - t0 < 2.5
     assert quick.method == "nearest"
     assert full.cost < quick.cost
+
+
+def test_progress_fits_the_job_horse_signature():
+    """The job horse's progress is ``(fraction, stage, message, ...)``: keywords must be used."""
+    calls: list[dict] = []
+
+    def horse_progress(fraction=None, stage=None, message=None, **extra) -> None:
+        calls.append({"fraction": fraction, "stage": stage, "message": message, **extra})
+
+    solve_tour(points(300, seed=9), time_limit_s=0.5, progress=horse_progress)
+    assert calls and all(c["stage"] is None and isinstance(c["message"], str) for c in calls)
+    assert calls[-1]["fraction"] == 1.0
