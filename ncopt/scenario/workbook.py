@@ -48,6 +48,7 @@ WORKBOOK = "(workbook)"
 # A scenario workbook is a few kB; a cap keeps a wrong upload from eating the server's memory.
 MAX_XLSX_BYTES = 20 * 2**20
 _KNOWN_HEADERS = {c.name for s in SHEETS for c in s.columns}
+_SHEET_NAMES = {s.name.value for s in SHEETS}
 # The value column of a key/value sheet is text in a table editor; Excel users expect numbers.
 _TYPED_TEXT_COLUMNS = {(SheetName.MACHINE.value, "value"), (SheetName.SETTINGS.value, "value")}
 _MAX_COLUMN_WIDTH = 60
@@ -94,12 +95,27 @@ def read_sheets(xlsx_path: Path | str) -> dict[str, pd.DataFrame]:
         log.info("%s is not a readable workbook: %r", path, exc)
         raise ScenarioError(_issue(f"{path.name} is not a readable .xlsx workbook")) from exc
     try:
+        sheets: dict[str, pd.DataFrame] = {}
         # .worksheets, not the workbook itself: that also yields chart sheets, which have no cells
-        return {
-            ws.title: _frame(list(ws.iter_rows(values_only=True))) for ws in workbook.worksheets
-        }
+        for ws in workbook.worksheets:
+            name = _sheet_name(ws.title, sheets)
+            sheets[name] = _frame(list(ws.iter_rows(values_only=True)))
+        return sheets
     finally:
         workbook.close()
+
+
+def _sheet_name(title: str, taken: Mapping[str, Any]) -> str:
+    """``Machine `` is the sheet ``machine``: Excel users retype names, the app must not care."""
+    loose = title.strip().lower()
+    if loose in _SHEET_NAMES and loose not in taken:
+        return loose
+    # Excel forbids names equal but for case; openpyxl does not, so never overwrite one.
+    name, n = title, 1
+    while name in taken:
+        n += 1
+        name = f"{title} ({n})"
+    return name
 
 
 def _frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:

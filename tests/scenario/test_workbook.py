@@ -143,3 +143,14 @@ def test_an_oversized_file_is_refused_before_parsing(tmp_path, monkeypatch):
     monkeypatch.setattr(workbook, "MAX_XLSX_BYTES", 1000)
     with pytest.raises(ScenarioError, match="larger than"):
         read_sheets(path)
+
+
+def test_sheet_names_and_headers_are_matched_loosely(tmp_path):
+    path = tmp_path / "excel.xlsx"
+    sheets = sample_sheets()
+    renamed = {"Machine ": sheets["machine"], "TOOLS": sheets["tools"].rename(columns=str.upper)}
+    write_sheets(path, {**renamed, "programs": sheets["programs"], "settings": sheets["settings"]})
+    back = read_sheets(path)
+    assert list(back) == ["machine", "tools", "programs", "settings"]
+    assert "diameter_mm" in back["tools"].columns
+    assert validate_sheets(back) == []
