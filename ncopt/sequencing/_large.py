@@ -24,9 +24,12 @@ from ncopt.sequencing._core import (
     solve_segment,
     strip_order,
 )
+from ncopt.sequencing._regions import resolve_region
 
 log = logging.getLogger(__name__)
 
+REGION = 1000  # holes per region re-solve
+REGION_S = 1.0  # ceiling per region search; converged searches return sooner
 PART_SHARE = 0.7  # of the budget for solving parts; the rest improves seams and windows
 
 
@@ -121,19 +124,34 @@ def _part_segment(pts, cost, parts, i, entries, exits, head, closed) -> Segment:
 def improve_windows(
     pts, cost, order, head: End, closed: bool, budget: Budget, threads: int, window: int, seams
 ) -> np.ndarray:
-    """Re-solve windows of consecutive holes (seams first, then sweeps) while time remains."""
+    """Re-solve around the seams, then alternate random regions and window sweeps."""
     n = len(order)
     if n <= window or budget.check("windows"):
         return order
-    starts = [max(0, int(s) - window // 2) for s in seams]
-    sweep = 0
-    while not budget.check("windows"):
-        if not starts:
-            offset = (sweep * window // 3) % window
-            starts = list(range(offset, n - window // 4, window))
-            sweep += 1
-        begin = min(starts.pop(0), n - window)
+    for s in seams:
+        begin = min(max(0, int(s) - window // 2), n - window)
         order = _improve_one(pts, cost, order, begin, window, head, closed, budget, threads)
+        if budget.check("seams"):
+            return order
+    whole = Segment(pts, cost, head, None, closed)
+    best = whole.cost_of(order)
+    rng = np.random.default_rng(0)
+    centres = [order[int(s)] for s in seams]
+    sweep = 0
+    while not budget.check("regions"):
+        centre = pts[centres.pop() if centres else rng.integers(n)]
+        size = min(REGION, n - 1)
+        region = np.argpartition(np.hypot(*(pts - centre).T), size)[:size]
+        new = resolve_region(pts, cost, order, region, budget, REGION_S, threads)
+        if new is not None and np.array_equal(np.sort(new), np.arange(n)):
+            new_cost = whole.cost_of(new)
+            if new_cost < best:
+                order, best = new, new_cost
+        sweep += 1
+        if sweep % 4 == 0:  # a window along the order now and then
+            begin = int(rng.integers(0, n - window + 1))
+            order = _improve_one(pts, cost, order, begin, window, head, closed, budget, threads)
+            best = whole.cost_of(order)
     return order
 
 
