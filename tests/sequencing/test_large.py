@@ -52,3 +52,31 @@ def test_decomposition_keeps_open_path_ends_and_every_point():
     assert sorted(r.order.tolist()) == list(range(len(pts)))
     seq = np.vstack([(-5.0, -5.0), pts[r.order]])
     assert abs(r.cost - np.hypot(*np.diff(seq, axis=0).T).sum()) < 1e-6 * r.cost
+
+
+def test_region_resolve_keeps_the_ends_and_every_point():
+    from ncopt.sequencing._core import Budget
+    from ncopt.sequencing._regions import resolve_region
+
+    rng = np.random.default_rng(4)
+    pts = rng.uniform(0, 100, (2000, 2))
+    order = rng.permutation(2000)  # a bad order: many fragments in any region
+    region = np.argpartition(np.hypot(*(pts - 50.0).T), 300)[:300]
+    new = resolve_region(pts, "euclidean", order, region, Budget(5.0, None, None), 1.0, 1)
+    assert new is not None
+    assert sorted(new.tolist()) == list(range(2000))
+    assert new[0] == order[0] and new[-1] == order[-1]
+    # Every stretch of two or more holes outside the region is kept whole (either direction).
+    where = np.empty(2000, dtype=np.int64)
+    where[new] = np.arange(2000)
+    outside = ~np.isin(order, region)
+    runs = np.split(np.arange(2000), np.flatnonzero(np.diff(outside.astype(int)) != 0) + 1)
+    for run in runs:
+        if outside[run[0]] and len(run) > 1:
+            assert np.abs(np.diff(where[order[run]])).max() == 1
+            assert len(set(np.sign(np.diff(where[order[run]])))) == 1
+
+    def length(o):
+        return np.hypot(*np.diff(pts[o], axis=0).T).sum()
+
+    assert length(new) < length(order)
