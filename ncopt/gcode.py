@@ -1,0 +1,149 @@
+"""Lexical layer of the NC reader: decoding, comments, words, and which lines are barriers.
+
+Only this module knows the characters of ISO/Fanuc code; the interpreter sees words. A line is
+split into its code part (comments removed) and words ``(letter, text, column)``. Anything the
+interpreter must not try to understand (macro statements, ``#`` variables, unknown addresses)
+is reported as a barrier reason instead of an error, so the line is carried verbatim.
+
+>>> scan_line("N10 G0 X1.5 (T1 IS NOT A TOOL) Y-2", 1).words
+(('N', '10', 1), ('G', '0', 5), ('X', '1.5', 8), ('Y', '-2', 32))
+>>> scan_line("G65 P9001 A1.", 1).barrier
+'unknown address A'
+>>> scan_line("#100=5", 1).barrier
+'macro statement'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ncopt.errors import GCodeError, GCodeIssue
+
+__all__ = ["MAX_ISSUES", "MAX_LINE_CHARS", "ScannedLine", "decode_program", "scan_line"]
+
+# Fanuc's own block limit is far shorter; this only stops 50 MB of garbage without newlines
+# from being scanned as a single "line".
+MAX_LINE_CHARS = 4096
+# Report many problems at once, but stop early on garbage so a bad file fails fast.
+MAX_ISSUES = 50
+
+# The addresses the interpreter understands. Others (A/B/C/U/V/W axes, D offsets, E, ...) make
+# the line a barrier: carried verbatim, nothing is moved across it.
+KNOWN_LETTERS = frozenset("NGXYZIJKRQPFSTMHLO")
+_MACRO = re.compile(r"#|\[|\b(?:IF|GOTO|WHILE|DO|END|POPEN|PCLOS|DPRNT|BPRNT)\b")
+_TOKEN = re.compile(r"([A-Za-z])[ \t]*([-+]?(?:\d+(?:\.\d*)?|\.\d+))?|[ \t]+|(.)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class ScannedLine:
+    """One line's code: block-delete flag, words, and a barrier reason or the problems found."""
+
+    words: tuple[tuple[str, str, int], ...]
+    block_delete: bool = False
+    barrier: str = ""
+    issues: tuple[GCodeIssue, ...] = ()
+
+
+def decode_program(data: bytes | str, name: str = "") -> str:
+    """The program as text; binary or non-UTF-8 input raises ``GCodeError`` at its place.
+
+    >>> decode_program(b"G0 X1\\n")
+    'G0 X1\\n'
+    >>> decode_program(b"G0 X\\xff1\\n")
+    Traceback (most recent call last):
+    ncopt.errors.GCodeError: line 1, column 5: not UTF-8 text ('0xff')
+    """
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        raw = bytes(data)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line_no = raw.count(b"\n", 0, exc.start) + 1
+            column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+            bad = raw[exc.start : exc.start + 1]
+            issue = GCodeIssue(line_no, column, f"0x{bad.hex()}", "not UTF-8 text")
+            raise GCodeError(issue, name) from None
+    else:
+        text = str(data)
+    control = _CONTROL.search(text)
+    if control is not None:
+        at = control.start()
+        line_no = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        message = "binary data (control character) in an NC program"
+        issue = GCodeIssue(line_no, column, f"0x{ord(control.group()):02x}", message)
+        raise GCodeError(issue, name)
+    return text
+
+
+def scan_line(line: str, line_no: int) -> ScannedLine:
+    """Split one line (without its newline) into words, or say why it is a barrier or bad."""
+    if len(line) > MAX_LINE_CHARS:
+        issue = GCodeIssue(line_no, MAX_LINE_CHARS + 1, line[:40], "line too long")
+        return ScannedLine((), issues=(issue,))
+    code, problem = _strip_comments(line, line_no)
+    if problem is not None:
+        return ScannedLine((), issues=(problem,))
+    block_delete = code.lstrip().startswith("/")
+    if block_delete:
+        code = code.replace("/", " ", 1)
+    if _MACRO.search(code.upper()):
+        return ScannedLine((), block_delete, barrier="macro statement")
+    return _words(code, line_no, block_delete)
+
+
+def _strip_comments(line: str, line_no: int) -> tuple[str, GCodeIssue | None]:
+    """Blank out ``( )`` comments (nested, as CAM output has them) and a ``;`` tail.
+
+    Blanking rather than deleting keeps every column where it was, for error messages.
+    """
+    if "(" not in line and ")" not in line and ";" not in line:
+        return line, None
+    out = []
+    depth = 0
+    opened = 0
+    for col, ch in enumerate(line):
+        if ch == "(":
+            opened = col if depth == 0 else opened
+            depth += 1
+        elif ch == ")" and depth:
+            depth -= 1
+            ch = " "
+        elif ch == ")":
+            return "", GCodeIssue(line_no, col + 1, ")", "')' without '('")
+        elif ch == ";" and not depth:
+            break
+        out.append(" " if depth else ch)
+    if depth:
+        return "", GCodeIssue(line_no, opened + 1, line[opened : opened + 20], "comment not closed")
+    return "".join(out), None
+
+
+def _words(code: str, line_no: int, block_delete: bool) -> ScannedLine:
+    words: list[tuple[str, str, int]] = []
+    issues: list[GCodeIssue] = []
+    barrier = ""
+    for m in _TOKEN.finditer(code):
+        letter, value, other = m.group(1), m.group(2), m.group(3)
+        col = m.start() + 1
+        if other is not None:
+            issues.append(GCodeIssue(line_no, col, other, _stray_message(other)))
+        elif letter is None:
+            continue
+        elif value is None:
+            issues.append(GCodeIssue(line_no, col, letter, f"address {letter} without a value"))
+        elif letter.upper() not in KNOWN_LETTERS:
+            barrier = barrier or f"unknown address {letter.upper()}"
+        else:
+            words.append((letter.upper(), value, col))
+    if issues:
+        return ScannedLine((), block_delete, issues=tuple(issues[:MAX_ISSUES]))
+    return ScannedLine(tuple(words), block_delete, barrier=barrier)
+
+
+def _stray_message(char: str) -> str:
+    if char.isdigit() or char in "+-.":
+        return "number without an address letter"
+    return "unexpected character"

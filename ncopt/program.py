@@ -1,0 +1,291 @@
+"""The program model: what an NC program does, in a shape the sequencer can permute.
+
+A parsed :class:`Program` keeps the original text (one string plus line offsets, not one object
+per line) and describes it as:
+
+- ``motion``: one row per move or hole, in program order (numpy columns, see :class:`Motion`);
+- ``ops``: operations, each a :class:`HoleSet` (holes of one cycle, tool and parameters) or a
+  :class:`CutBlock` (cutting moves from the plunge below the clearance plane to the retract);
+- ``groups``: maximal runs of operations of one tool with no barrier, tool change or other
+  setup line between them. Only inside a group may operations and holes be reordered;
+- ``barriers``: lines carried verbatim that nothing is moved across.
+
+The sequencer builds a reordered program with :func:`reorder` (a list of :class:`Step` per
+group) and writes it with ``ncopt.emit``; lines of groups it does not touch are re-emitted
+byte-identical.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+
+import numpy as np
+
+from ncopt.errors import NcError
+
+__all__ = [
+    "Barrier",
+    "CutBlock",
+    "Group",
+    "HoleParams",
+    "HoleSet",
+    "Modal",
+    "Motion",
+    "MoveKind",
+    "OpKind",
+    "Operation",
+    "Program",
+    "ReorderError",
+    "Step",
+    "reorder",
+]
+
+XYZ = tuple[float, float, float]
+
+
+class ReorderError(NcError):
+    """A reorder plan does not visit every operation and hole of a group exactly once."""
+
+
+class MoveKind(IntEnum):
+    """The kind of one motion row."""
+
+    RAPID = 0
+    LINE = 1
+    ARC = 2
+    HOLE = 3
+
+
+class OpKind(StrEnum):
+    HOLES = "holes"
+    BLOCK = "block"
+
+
+@dataclass(frozen=True)
+class Modal:
+    """Modal words an operation's first line may rely on (restated by ``emit`` when needed)."""
+
+    motion: int  # 0-3, or the canned cycle number (73, 76, 81-89)
+    feed_mm_min: float
+    plane: int  # 17, 18, 19
+    absolute: bool  # G90 (True) or G91
+    inch: bool  # G20 (True) or G21
+
+
+@dataclass(frozen=True)
+class HoleParams:
+    """What a canned cycle does at each hole; all positions absolute, in mm and seconds."""
+
+    cycle: int  # 73, 76, 81-89
+    z_mm: float  # hole bottom
+    r_mm: float  # R plane
+    return_z_mm: float  # where the tool waits between holes: R (G99) or the initial level (G98)
+    return_mode: int  # 98 or 99
+    q_mm: float  # peck depth (G73/G83) or shift (G76); 0 if none
+    dwell_s: float  # P at the bottom
+    feed_mm_min: float
+    repeats: int  # K/L; 0 positions without drilling
+    spindle_rpm: float
+    tool: int
+    coolant: bool
+
+
+@dataclass(frozen=True, eq=False)
+class Motion:
+    """Motion rows as numpy columns. A row starts where the previous one ended.
+
+    ``end`` is (n, 3) mm (NaN where unknown, e.g. after G28 or a subprogram call); for a hole
+    it is the position after the hole (the return level). ``aux`` is the hole's index into
+    ``Program.hole_params`` or the arc's row in ``arcs``; ``arcs`` is (m, 8): length, radius,
+    start tangent (3), end tangent... packed as length, radius, tx0, ty0, tz0, tx1, ty1, tz1.
+    """
+
+    kind: np.ndarray  # int8, MoveKind
+    line: np.ndarray  # int32, 0-based line index
+    end: np.ndarray  # float64 (n, 3)
+    feed_mm_min: np.ndarray  # float64
+    aux: np.ndarray  # int32
+    arcs: np.ndarray  # float64 (m, 8)
+    dwell_after: np.ndarray = field(repr=False)  # float64 dwell (s) after the row (G4 etc.)
+
+    def __len__(self) -> int:
+        return int(self.kind.shape[0])
+
+
+@dataclass(frozen=True, eq=False)
+class Operation:
+    """One reorderable operation. Lines: prefix ``[first_line, body_line)`` (comments and
+    travel moves at the clearance plane, regenerated on reordering), body
+    ``[body_line, end_line)``. Motion rows of the body: ``[rows[0], rows[1])``."""
+
+    index: int
+    kind: OpKind
+    group: int
+    first_line: int
+    body_line: int
+    end_line: int
+    rows: tuple[int, int]
+    before_xyz: XYZ  # where the machine is before the body in the original order
+    entry_xyz: XYZ  # where the body starts machining (block: above the plunge; holes: 1st hole)
+    exit_xyz: XYZ  # where the body leaves the machine
+    modal_in: Modal
+    modal_out: Modal
+
+
+@dataclass(frozen=True, eq=False)
+class HoleSet(Operation):
+    """Holes of one cycle, tool and parameter set: ``xy`` (n, 2) mm, ``hole_lines`` (n,)."""
+
+    params: HoleParams = None  # type: ignore[assignment]
+    xy: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+    hole_lines: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, eq=False)
+class CutBlock(Operation):
+    """Cutting moves from the plunge below the group's clearance plane to the retract."""
+
+
+@dataclass(frozen=True)
+class Group:
+    """Operations of one tool between barriers/setup lines: the unit of reordering.
+
+    ``movable`` is False when the line after the group relies on the group's last modal state
+    in a way ``emit`` cannot restate (a hole line with extra words after a hole set).
+    """
+
+    index: int
+    tool: int
+    ops: tuple[int, ...]
+    start_xyz: XYZ
+    clearance_z_mm: float
+    first_line: int
+    end_line: int
+    modal_out: Modal
+    movable: bool = True
+
+
+@dataclass(frozen=True)
+class Barrier:
+    """A line carried verbatim that nothing is moved across, and why."""
+
+    line: int
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a reordered group: an operation, and for a hole set which of its holes
+    (indices into ``HoleSet.xy``) in visiting order; ``None`` means all, in their order."""
+
+    op: int
+    holes: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Program:
+    """A parsed NC program (see the module docstring). ``plan`` holds reordered groups."""
+
+    text: str
+    line_starts: np.ndarray = field(repr=False)  # int64 (n_lines + 1,) offsets into text
+    motion: Motion = field(repr=False)
+    hole_params: tuple[HoleParams, ...]
+    ops: tuple[Operation, ...]
+    groups: tuple[Group, ...]
+    barriers: tuple[Barrier, ...]
+    tool_changes: tuple[tuple[int, int], ...]  # (line, tool) per M6
+    spindle_starts: tuple[int, ...]  # lines where the spindle starts or reverses
+    newline: str = "\n"
+    plan: Mapping[int, tuple[Step, ...]] = field(default_factory=dict)
+
+    @property
+    def n_lines(self) -> int:
+        return int(self.line_starts.shape[0]) - 1
+
+    def line_text(self, index: int) -> str:
+        """One original line without its line ending."""
+        text = self.text[self.line_starts[index] : self.line_starts[index + 1]]
+        return text.rstrip("\r\n")
+
+    def lines_text(self, first: int, end: int) -> str:
+        """Original lines ``[first, end)`` with their line endings, byte for byte."""
+        return self.text[self.line_starts[first] : self.line_starts[end]]
+
+    @property
+    def hole_count(self) -> int:
+        kinds = self.motion.kind
+        if not len(kinds):
+            return 0
+        holes = kinds == MoveKind.HOLE
+        if not holes.any():
+            return 0
+        repeats = np.array([p.repeats for p in self.hole_params], dtype=np.int64)
+        return int(repeats[self.motion.aux[holes]].sum())
+
+
+def reorder(program: Program, plan: Mapping[int, Sequence[Step]]) -> Program:
+    """A copy of ``program`` whose groups ``plan`` keys are emitted in the given step order.
+
+    Every operation of a group must appear, every hole of its hole sets exactly once, and cut
+    blocks whole. Raises ``ReorderError`` otherwise.
+    """
+    checked = dict(program.plan)
+    for group_index, steps in plan.items():
+        group = program.groups[group_index]
+        if not group.movable:
+            raise ReorderError(f"group {group_index} cannot be reordered")
+        steps = tuple(_normalise(s) for s in steps)
+        _check_steps(program, group, steps)
+        checked[group_index] = steps
+    return dataclasses.replace(program, plan=checked)
+
+
+def _normalise(step: Step) -> Step:
+    if step.holes is None:
+        return step
+    return Step(step.op, tuple(int(h) for h in np.asarray(step.holes).ravel()))
+
+
+def _check_steps(program: Program, group: Group, steps: tuple[Step, ...]) -> None:
+    seen_blocks: set[int] = set()
+    seen_holes: dict[int, list[int]] = {}
+    for step in steps:
+        if step.op not in group.ops:
+            raise ReorderError(f"operation {step.op} is not in group {group.index}")
+        op = program.ops[step.op]
+        if isinstance(op, HoleSet):
+            holes = range(len(op.xy)) if step.holes is None else step.holes
+            seen_holes.setdefault(step.op, []).extend(holes)
+        elif step.holes is not None or step.op in seen_blocks:
+            raise ReorderError(f"cut block {step.op} must appear once, whole")
+        else:
+            seen_blocks.add(step.op)
+    for index in group.ops:
+        op = program.ops[index]
+        if isinstance(op, HoleSet):
+            got = sorted(seen_holes.get(index, []))
+            if got != list(range(len(op.xy))):
+                raise ReorderError(f"hole set {index}: every hole must appear exactly once")
+        elif index not in seen_blocks:
+            raise ReorderError(f"cut block {index} is missing")
+
+
+def identity_plan(program: Program, group: Group) -> tuple[Step, ...]:
+    """The steps that reproduce ``group`` as parsed (useful as a sequencer's start)."""
+    return tuple(Step(i) for i in group.ops)
+
+
+def is_identity(program: Program, group: Group, steps: tuple[Step, ...]) -> bool:
+    """True when ``steps`` visit the group exactly as the original program does."""
+    if tuple(s.op for s in steps) != group.ops:
+        return False
+    for step in steps:
+        op = program.ops[step.op]
+        holes = step.holes
+        if holes is not None and isinstance(op, HoleSet) and holes != tuple(range(len(op.xy))):
+            return False
+    return True
