@@ -88,7 +88,9 @@ def solve_open_path(
     >>> r.order.tolist()
     [1, 2, 0]
     """
-    head = None if start is None else External(tuple(float(v) for v in np.ravel(start)[:2]))
+    # A 3-D machine position is allowed: the path lies in the clearance plane, only XY counts.
+    xy = None if start is None else as_points(np.ravel(np.asarray(start, dtype=float))[None, :2])
+    head = None if xy is None else External((float(xy[0, 0]), float(xy[0, 1])))
     return _solve(
         points, cost, head, False, time_limit_s, should_stop, progress, threads, memory_mb
     )
@@ -113,9 +115,33 @@ def solve_tour(
     return _solve(points, cost, None, True, time_limit_s, should_stop, progress, threads, memory_mb)
 
 
+def as_points(points) -> np.ndarray:
+    """``points`` as a finite float (n, 2) array; anything else raises ``ValueError``.
+
+    A silent reshape would turn (n, 3) input into 1.5·n made-up holes, and NaN costs would
+    scramble the uint16 matrix, so both are refused here with the offending shape or row.
+
+    >>> as_points([]).shape
+    (0, 2)
+    >>> as_points([[0, 1, 2]])
+    Traceback (most recent call last):
+    ...
+    ValueError: points must have shape (n, 2), got (1, 3)
+    """
+    pts = np.asarray(points, dtype=float)
+    if pts.size == 0:
+        return pts.reshape(0, 2)
+    if pts.ndim != 2 or pts.shape[1] != 2:
+        raise ValueError(f"points must have shape (n, 2), got {pts.shape}")
+    bad = np.flatnonzero(~np.isfinite(pts).all(axis=1))
+    if len(bad):
+        raise ValueError(f"point {int(bad[0])} is not finite: {pts[bad[0]].tolist()}")
+    return pts
+
+
 def _solve(points, cost, head, closed, time_limit_s, should_stop, progress, threads, memory_mb):
     # ``seed`` is accepted for API stability; fast_tsp 0.2.2 exposes no seed of its own.
-    pts = np.asarray(points, dtype=float).reshape(-1, 2)
+    pts = as_points(points)
     budget = Budget(time_limit_s, should_stop, progress)
     n = len(pts)
     limit = dense_limit(memory_mb)
