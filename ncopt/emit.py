@@ -1,0 +1,308 @@
+"""Fanuc-style emitter: a (possibly reordered) program back to NC text, and its JSON form.
+
+Lines of groups without a plan are copied byte for byte, so ``emit(parse(text)) == text``.
+A reordered group (``Program.plan``, see ``ncopt.program.reorder``) is written as:
+
+- for each step: the comment lines of the operation's prefix (travel moves in the prefix are
+  dropped and replaced by an explicit ``G0`` to where the operation starts: up in Z first,
+  then XY, then down, so a traverse never runs lower than it did);
+- a cut block's body verbatim, after restating the modal words it relies on (G80 if a cycle
+  is active, G90/G91, G17/G18/G19, F; its motion G-code prefixed to the first line when that
+  line has none);
+- a hole set as explicit lines: the first hole with the full cycle
+  (``G98/G99 G8x X Y Z R [Q] [P] F [K]``), the others ``X Y``;
+- after the group: back up to the level the original left the group at, and the modal state
+  the following untouched lines rely on.
+
+``program_to_json`` gives the same content as data for a shop's own .NET post-processor.
+
+>>> from ncopt.interpreter import parse_program
+>>> text = "G90 G0 X0 Y0 Z10.\\nG99 G81 X5. Y0 Z-3. R2. F100.\\nX1.\\nX3.\\nG80\\n"
+>>> p = parse_program(text)
+>>> emit(p) == text
+True
+>>> from ncopt.program import Step, reorder
+>>> print(emit(reorder(p, {0: [Step(0, (1, 2, 0))]})), end="")
+G90 G0 X0 Y0 Z10.
+G90 G99 G81 X1. Y0. Z-3. R2. F100.
+X3. Y0.
+X5. Y0.
+G80
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ncopt.gcode import scan_line
+from ncopt.machine import Machine
+from ncopt.program import CutBlock, Group, HoleSet, Modal, Program, Step
+
+__all__ = ["emit", "format_number", "program_to_json"]
+
+_CYCLES = frozenset({73, 74, 76, 81, 82, 83, 84, 85, 86, 87, 88, 89})
+_N_WORD = re.compile(r"^(\s*N\d+\s*)")
+
+
+def format_number(value_mm: float, inch: bool = False) -> str:
+    """A coordinate in the program's units, always with a decimal point (so the machine's
+    decimal-point mode cannot change its meaning).
+
+    >>> format_number(10.0), format_number(-0.0001), format_number(25.4, inch=True)
+    ('10.', '0.', '1.')
+    """
+    value = value_mm / 25.4 if inch else value_mm
+    text = f"{value:.4f}" if inch else f"{value:.3f}"
+    text = text.rstrip("0")
+    return "0." if text in ("-0.", "0.", "-.") else text
+
+
+@dataclass
+class _Cursor:
+    """What the emitted code has established so far (None: unknown, restate it)."""
+
+    xyz: tuple[float, float, float]
+    modal: Modal | None
+
+
+def emit(program: Program, post: object | None = None, machine: Machine | None = None) -> str:
+    """NC text for ``program``. ``post`` None or ``"fanuc"`` is the built-in Fanuc-style
+    writer; an object with ``emit(json) -> str`` (a .NET post) gets ``program_to_json``."""
+    if post is not None and not isinstance(post, str):
+        return post.emit(program_to_json(program, machine or Machine()))
+    if not program.plan:
+        return program.text
+    out: list[str] = []
+    line = 0
+    for group in sorted(program.plan, key=lambda g: program.groups[g].first_line):
+        g = program.groups[group]
+        out.append(program.lines_text(line, g.first_line))
+        out.append(_group_text(program, g, program.plan[group]))
+        line = g.end_line
+    out.append(program.lines_text(line, program.n_lines))
+    return "".join(out)
+
+
+def _group_text(program: Program, group: Group, steps: tuple[Step, ...]) -> str:
+    nl = program.newline
+    lines = list(_group_lines(program, group, steps))
+    return nl.join(lines) + nl if lines else ""
+
+
+def _group_lines(program: Program, group: Group, steps: tuple[Step, ...]) -> Iterator[str]:
+    cur = _Cursor(group.start_xyz, None)
+    inch = group.modal_out.inch
+    for step in steps:
+        op = program.ops[step.op]
+        yield from _prefix_comments(program, op.first_line, op.body_line)
+        if isinstance(op, HoleSet):
+            yield from _holes(program, op, step, cur, inch)
+        else:
+            yield from _block(program, op, cur, inch)
+    last = program.ops[group.ops[-1]]
+    after = program.line_text(group.end_line) if group.end_line < program.n_lines else ""
+    yield from _leave(cur, last.exit_xyz, group.modal_out, inch, _words(after, group.end_line))
+
+
+def _prefix_comments(program: Program, first: int, end: int) -> Iterator[str]:
+    for i in range(first, end):
+        text = program.line_text(i)
+        scanned = scan_line(text, i + 1)
+        if not scanned.words and not scanned.barrier and not scanned.issues:
+            yield text
+
+
+def _position(cur: _Cursor, target, inch: bool, holes: bool = False) -> Iterator[str]:
+    """Rapid to ``target``: up first, XY, then down (never lower than the target level).
+
+    Before a hole set (``holes``) only Z is set when it can be: the cycle line moves to the
+    first hole in XY at that level itself.
+    """
+    x, y, z = target
+    up = cur.xyz[2] != cur.xyz[2] or cur.xyz[2] < z
+    down = cur.xyz[2] > z
+    xy = (x, y) != cur.xyz[:2] and (down or not holes)
+    if not (up or down or xy):
+        return
+    words = []
+    if cur.modal is None or cur.modal.motion in _CYCLES:
+        yield "G80"
+    if cur.modal is None or not cur.modal.absolute:
+        words.append("G90")
+    if up:
+        yield " ".join([*words, "G0", f"Z{format_number(z, inch)}"])
+        words = []
+    if xy:
+        yield " ".join([*words, "G0", f"X{format_number(x, inch)}", f"Y{format_number(y, inch)}"])
+        words = []
+    if down:
+        yield " ".join([*words, "G0", f"Z{format_number(z, inch)}"])
+    old = cur.modal
+    cur.modal = Modal(0, old.feed_mm_min if old else -1.0, old.plane if old else 0, True, inch)
+    cur.xyz = (x, y, z) if xy else (cur.xyz[0], cur.xyz[1], z)
+
+
+def _block(program: Program, op: CutBlock, cur: _Cursor, inch: bool) -> Iterator[str]:
+    yield from _position(cur, op.entry_xyz, inch)
+    want = op.modal_in
+    words = []
+    if not want.absolute:
+        words.append("G91")
+    if cur.modal.plane != want.plane:
+        words.append(f"G{want.plane}")
+    if cur.modal.feed_mm_min != want.feed_mm_min and want.feed_mm_min > 0:
+        words.append("F" + format_number(want.feed_mm_min, inch).rstrip("."))
+    if words:
+        yield " ".join(words)
+    first = program.line_text(op.body_line)
+    if want.motion != 0 and not _has_motion(first, op.body_line):
+        m = _N_WORD.match(first)
+        cut = m.end() if m else 0
+        first = f"{first[:cut]}G{want.motion} {first[cut:]}"
+    yield first
+    for i in range(op.body_line + 1, op.end_line):
+        yield program.line_text(i)
+    cur.xyz = op.exit_xyz
+    cur.modal = op.modal_out
+
+
+def _has_motion(text: str, line_no: int) -> bool:
+    for letter, number, _ in scan_line(text, line_no).words:
+        if letter == "G" and number and float(number) in (0.0, 1.0, 2.0, 3.0):
+            return True
+    return False
+
+
+def _holes(program: Program, op: HoleSet, step: Step, cur: _Cursor, inch: bool) -> Iterator[str]:
+    p = op.params
+    order = range(len(op.xy)) if step.holes is None else step.holes
+    xy = op.xy[list(order)]
+    if not len(xy):
+        return
+    # The initial level (G98 returns there) is the Z the cycle starts from: restore it.
+    first = (float(xy[0, 0]), float(xy[0, 1]), op.before_xyz[2])
+    yield from _position(cur, first, inch, holes=True)
+    words = [f"G{p.return_mode}", f"G{p.cycle}"]
+    if cur.modal is None or not cur.modal.absolute:
+        words.insert(0, "G90")
+    words += [f"X{format_number(xy[0, 0], inch)}", f"Y{format_number(xy[0, 1], inch)}"]
+    words += [f"Z{format_number(p.z_mm, inch)}", f"R{format_number(p.r_mm, inch)}"]
+    if p.cycle in (73, 83, 76, 87) and p.q_mm:
+        words.append(f"Q{format_number(p.q_mm, inch)}")
+    if p.dwell_s:
+        words.append(f"P{round(p.dwell_s * 1000)}")
+    words.append("F" + format_number(p.feed_mm_min, inch))
+    if p.repeats != 1:
+        words.append(f"K{p.repeats}")
+    yield " ".join(words)
+    for x, y in xy[1:].tolist():
+        yield f"X{format_number(x, inch)} Y{format_number(y, inch)}"
+    cur.xyz = (float(xy[-1, 0]), float(xy[-1, 1]), p.return_z_mm)
+    cur.modal = Modal(p.cycle, p.feed_mm_min, 17, True, inch)
+
+
+def _words(text: str, line_no: int) -> set[str]:
+    return {f"{letter}{float(n):g}" for letter, n, _ in scan_line(text, line_no).words if n}
+
+
+def _leave(cur: _Cursor, exit_xyz, modal: Modal, inch: bool, after: set[str]) -> Iterator[str]:
+    """Hand over to the untouched lines: their level and the modal state they rely on
+    (``after``: the words of the next line, which may restate it itself)."""
+    if cur.modal is not None and cur.modal.motion in _CYCLES and modal.motion not in _CYCLES:
+        if "G80" not in after:
+            yield "G80"
+        cur.modal = Modal(80, cur.modal.feed_mm_min, cur.modal.plane, cur.modal.absolute, inch)
+        if after & {"G0", "G1", "G80"}:
+            return
+    if exit_xyz[2] == exit_xyz[2] and cur.xyz[2] < exit_xyz[2]:
+        yield f"G0 Z{format_number(exit_xyz[2], inch)}"
+        cur.modal = Modal(0, cur.modal.feed_mm_min, cur.modal.plane, cur.modal.absolute, inch)
+    words = []
+    if cur.modal.absolute != modal.absolute:
+        words.append("G90" if modal.absolute else "G91")
+    if modal.motion in (0, 1) and cur.modal.motion != modal.motion:
+        words.append(f"G{modal.motion}")
+    if modal.feed_mm_min > 0 and cur.modal.feed_mm_min != modal.feed_mm_min:
+        words.append("F" + format_number(modal.feed_mm_min, inch))
+    if words:
+        yield " ".join(words)
+
+
+def program_to_json(program: Program, machine: Machine) -> str:
+    """The program as JSON for a .NET post: machine, tools, and the pieces in emitted order.
+
+    Pieces are ``{"type": "text", "text": ...}`` (lines to copy as they are) or operations:
+    ``{"type": "holes", "tool", "cycle", "params": {...}, "holes": [[x, y], ...]}`` and
+    ``{"type": "block", "tool", "entry_xyz", "exit_xyz", "moves": [...], "text": ...}``.
+    Coordinates are absolute work coordinates in mm.
+    """
+    pieces: list[dict] = []
+    line = 0
+    for g in program.groups:
+        steps = program.plan.get(g.index) or tuple(Step(i) for i in g.ops)
+        pieces.append({"type": "text", "text": program.lines_text(line, g.first_line)})
+        for step in steps:
+            pieces.append(_op_json(program, step, g.tool))
+        line = g.end_line
+    pieces.append({"type": "text", "text": program.lines_text(line, program.n_lines)})
+    doc = {
+        "schema": "ncopt.program/1",
+        "units": "mm",
+        "machine": machine.to_mapping(),
+        "tools": [tool for _, tool in program.tool_changes],
+        "barriers": [
+            {"line": b.line + 1, "text": b.text, "reason": b.reason} for b in program.barriers
+        ],
+        "pieces": [p for p in pieces if p.get("text", True)],
+    }
+    return json.dumps(doc, allow_nan=False, default=_nan_null)
+
+
+def _nan_null(value):
+    raise TypeError(f"not JSON-able: {value!r}")
+
+
+def _xyz(v) -> list[float | None]:
+    return [None if c != c else float(c) for c in v]
+
+
+def _op_json(program: Program, step: Step, tool: int) -> dict:
+    op = program.ops[step.op]
+    if isinstance(op, HoleSet):
+        order = range(len(op.xy)) if step.holes is None else step.holes
+        p = op.params
+        return {
+            "type": "holes",
+            "tool": tool,
+            "cycle": p.cycle,
+            "params": {
+                "z_mm": p.z_mm,
+                "r_mm": p.r_mm,
+                "return_mode": p.return_mode,
+                "return_z_mm": p.return_z_mm,
+                "q_mm": p.q_mm,
+                "dwell_s": p.dwell_s,
+                "feed_mm_min": p.feed_mm_min,
+                "repeats": p.repeats,
+                "spindle_rpm": p.spindle_rpm,
+                "coolant": p.coolant,
+            },
+            "initial_z_mm": _xyz(op.before_xyz)[2],
+            "holes": op.xy[list(order)].tolist(),
+        }
+    m = program.motion
+    rows = range(*op.rows)
+    return {
+        "type": "block",
+        "tool": tool,
+        "entry_xyz": _xyz(op.entry_xyz),
+        "exit_xyz": _xyz(op.exit_xyz),
+        "moves": [
+            {"kind": int(m.kind[r]), "end": _xyz(m.end[r]), "feed_mm_min": float(m.feed_mm_min[r])}
+            for r in rows
+        ],
+        "text": program.lines_text(op.body_line, op.end_line),
+    }
