@@ -142,7 +142,8 @@ def improve_windows(
         centre = pts[centres.pop() if centres else rng.integers(n)]
         size = min(REGION, n - 1)
         region = np.argpartition(np.hypot(*(pts - centre).T), size)[:size]
-        new = resolve_region(pts, cost, order, region, budget, REGION_S, threads)
+        duration = min(REGION_S, budget.remaining())
+        new = resolve_region(pts, cost, order, region, budget, duration, threads)
         if new is not None and np.array_equal(np.sort(new), np.arange(n)):
             new_cost = whole.cost_of(new)
             if new_cost < best:
