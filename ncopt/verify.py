@@ -44,10 +44,10 @@ _TOL_MM = 1e-6
 
 @dataclass(frozen=True)
 class VerifyReport:
-    """``ok`` and, when not, the first difference in words (``first_difference``)."""
+    """``ok`` and, when not, the first difference in words (``first_difference``, else None)."""
 
     ok: bool
-    first_difference: str = ""
+    first_difference: str | None = None
     holes: int = 0
     blocks: int = 0
 
@@ -75,7 +75,7 @@ def verify_equivalent(
     for problem in checks:
         if problem:
             return VerifyReport(False, problem)
-    return VerifyReport(True, "", old.hole_count, sum(isinstance(o, CutBlock) for o in old.ops))
+    return VerifyReport(True, None, old.hole_count, sum(isinstance(o, CutBlock) for o in old.ops))
 
 
 def _barriers(old: Program, new: Program) -> str:

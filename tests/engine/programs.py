@@ -1,0 +1,75 @@
+"""NC program builders for the engine tests (imported as ``tests.engine.programs``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+HEADER = "%\nO1234 (TEST)\nG90 G54 G17 G21\nG40 G49 G80\n"
+FOOTER = "M5\nM9\nG91 G28 Z0.\nG90\nM30\n%\n"
+
+
+def num(value: float) -> str:
+    """A coordinate as CAM output writes it: decimal point, no trailing zeros."""
+    text = f"{value:.3f}".rstrip("0")
+    return "0." if text in ("-0.", "0.") else text
+
+
+def drill_tool(
+    tool: int,
+    xy: Sequence[tuple[float, float]],
+    cycle: str = "G81",
+    extra: str = "Z-5. R2. F300.",
+    clearance: float = 25.0,
+) -> str:
+    """A tool segment drilling ``xy`` with one canned cycle (modal hole lines)."""
+    x0, y0 = xy[0]
+    lines = [
+        f"(T{tool} DRILL)",
+        f"T{tool} M6",
+        "S2000 M3",
+        f"G0 G90 G54 X{num(x0)} Y{num(y0)}",
+        f"G43 H{tool} Z{num(clearance)} M8",
+        f"G99 {cycle} X{num(x0)} Y{num(y0)} {extra}",
+    ]
+    lines += [f"X{num(x)} Y{num(y)}" for x, y in xy[1:]]
+    lines += ["G80", f"G0 Z{num(clearance)}", "M9"]
+    return "\n".join(lines) + "\n"
+
+
+def pocket(x: float, y: float, size: float = 10.0, depth: float = 3.0) -> str:
+    """One cut block: travel at clearance, plunge, a square with a corner arc, retract."""
+    s = size
+    return (
+        "\n".join(
+            [
+                f"(POCKET AT X{num(x)} Y{num(y)})",
+                f"G0 X{num(x)} Y{num(y)}",
+                "Z2.",
+                f"G1 Z-{num(depth)} F150.",
+                f"G1 X{num(x + s)} F600.",
+                f"Y{num(y + s)}",
+                f"G3 X{num(x + s - 2)} Y{num(y + s + 2)} I-2. J0.",
+                f"G1 X{num(x)}",
+                f"Y{num(y)}",
+                "G0 Z25.",
+            ]
+        )
+        + "\n"
+    )
+
+
+def mill_tool(tool: int, corners: Sequence[tuple[float, float]]) -> str:
+    """A tool segment cutting one pocket per corner."""
+    x0, y0 = corners[0]
+    head = f"T{tool} M6\nS3000 M3\nG0 G90 G54 X{num(x0)} Y{num(y0)}\nG43 H{tool} Z25. M8\n"
+    return head + "".join(pocket(x, y) for x, y in corners) + "M9\n"
+
+
+def program(holes: Sequence[tuple[float, float]], corners: Sequence[tuple[float, float]]) -> str:
+    """Header, a drilling tool (if holes), a milling tool (if corners), footer."""
+    body = ""
+    if holes:
+        body += drill_tool(1, holes)
+    if corners:
+        body += mill_tool(2, corners)
+    return HEADER + body + FOOTER
