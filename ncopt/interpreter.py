@@ -15,10 +15,13 @@ rest goes through the tokenizer in ``ncopt.gcode`` and ``ncopt.execute``. Rows a
 from __future__ import annotations
 
 import re
+import warnings
+
+import numpy as np
 
 from ncopt.errors import GCodeError
 from ncopt.gcode import MAX_ISSUES, decode_program
-from ncopt.machine import DecimalPointMode, Machine
+from ncopt.machine import Machine
 from ncopt.program import Program
 from ncopt.structure import Builder
 
@@ -29,6 +32,20 @@ _NUM = r"([-+]?(?:\d+\.?\d*|\.\d+))"
 _FAST = re.compile(
     rf"(?:N\d+ *)?(?:G(0?[01]) *)?(?:X{_NUM} *)?(?:Y{_NUM} *)?(?:Z{_NUM} *)?(?:F{_NUM} *)?\r?"
 )
+_MIN_RUN = 4
+
+
+def _table(chars: str) -> np.ndarray:
+    table = np.zeros(256, dtype=bool)
+    table[[ord(c) for c in chars]] = True
+    return table
+
+
+_ALLOWED = _table("XYZ0123456789.-+ \r\n")
+_NUMBER = _table("0123456789.-+")
+_LETTER = _table("XYZ")
+_SIGN = _table("-+")
+_AFTER_SPACE = _table(" YZ\r\n")
 
 
 def parse_program(text: str | bytes, machine: Machine | None = None, name: str = "") -> Program:
@@ -40,59 +57,184 @@ def parse_program(text: str | bytes, machine: Machine | None = None, name: str =
     text = decode_program(text, name)
     lines = text.split("\n")
     builder = Builder(text, lines, machine)
-    _run(builder, lines, machine)
+    _run(builder, lines, _runs(text, builder.line_starts))
     if builder.issues:
         raise GCodeError(builder.issues[:MAX_ISSUES], name)
     return builder.finish()
 
 
-def _run(b: Builder, lines: list[str], machine: Machine) -> None:
-    """The line loop. The fast path handles modal holes and plain moves inline; everything
-    else (and every case the fast path is not sure of) goes to ``Builder.line``."""
-    fast = _FAST.fullmatch
-    increment = machine.decimal_point_mode is DecimalPointMode.INCREMENT
-    hole = b.rows.hole
-    for i, line in enumerate(lines):
-        m = fast(line) if b.fast_ok else None
-        if m is None:
-            b.line(i, line)
-            if len(b.issues) >= MAX_ISSUES or b.ended:
-                _rest_verbatim(b, i + 1, len(lines))
-                return
-            continue
-        g, xs, ys, zs, fs = m.groups()
-        if xs is None and ys is None and zs is None:
-            b.line(i, line)
-            continue
-        x = b.x if xs is None else (_inc(xs) if increment else float(xs))
-        y = b.y if ys is None else (_inc(ys) if increment else float(ys))
-        if b.cycle:
-            if g is None and zs is None and fs is None and b.holes_open:
-                hole(i, x, y, b.return_z, b.param_id)
-                b.hx.append(x)
-                b.hy.append(y)
-                b.hl.append(i)
-                b.x, b.y, b.z = x, y, b.return_z
-            else:
-                b.line(i, line)
-            continue
-        if g is None and b.motion > 1:
-            b.line(i, line)
-            continue
-        z = b.z if zs is None else (_inc(zs) if increment else float(zs))
-        if g is not None:
-            b.motion = int(g)
-        if fs is not None:
-            b.feed = float(fs)
-        b.move_line(i, x, y, z)
+def _runs(text: str, line_starts: np.ndarray) -> dict[int, tuple[int, int, int]]:
+    """Runs of ``X<num> Y<num>`` lines: ``{first line: (end line, text start, text end)}``.
+
+    Found with numpy over the character codes of the whole text (no Python work per line);
+    their numbers are then converted in bulk (``_columns``). This is what makes big drilling
+    programs fast. A line qualifies only if every character is allowed and each X/Y is
+    followed by a number, each sign follows X/Y and each space precedes a letter or the end.
+    """
+    n = len(line_starts) - 1
+    if n < _MIN_RUN or not text:
+        return {}
+    codes = _codes(text)
+    pos = {c: np.flatnonzero(codes == c) for c in b"XYZ +-"}
+    # Each check looks at the few positions of one character, not at the whole text again.
+    bad = [
+        np.flatnonzero(~_ALLOWED[codes]),
+        *(p[~_NUMBER[_at(codes, p + 1)]] for p in (pos[88], pos[89], pos[90])),
+        pos[32][~_AFTER_SPACE[_at(codes, pos[32] + 1)]],
+        *(p[~_LETTER[_at(codes, p - 1)]] for p in (pos[43], pos[45])),
+    ]
+    starts, ends = line_starts[:-1], line_starts[1:]
+    simple = _per_line(np.sort(np.concatenate(bad)), starts, ends) == 0
+    simple &= codes[np.minimum(starts, len(codes) - 1)] == 88
+    simple &= (ends > starts) & (codes[np.maximum(ends - 1, 0)] == 10)
+    # X then Y then optionally Z, once each: count and order per line.
+    nx, ny, nz = (_per_line(pos[c], starts, ends) for c in (88, 89, 90))
+    simple &= (nx == 1) & (ny == 1) & (nz <= 1)
+    py = _first_at(pos[89], starts)
+    simple &= py > _first_at(pos[88], starts)
+    simple &= (nz == 0) | (_first_at(pos[90], starts) > py)
+    kind = np.where(simple, 1 + nz, 0)
+    return _stretches(kind, line_starts)
 
 
-def _rest_verbatim(b: Builder, first: int, end: int) -> None:
-    """After M30 (or too many errors) nothing more is executed; the lines stay as they are."""
-    if first < end:
-        b.verbatim(first)
+def _at(codes: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Character codes at ``positions`` (a newline past either end)."""
+    inside = (positions >= 0) & (positions < len(codes))
+    return np.where(inside, codes[np.clip(positions, 0, len(codes) - 1)], 10)
 
 
-def _inc(text: str) -> float:
-    """A coordinate in increment mode: without a decimal point it counts 0.001 mm steps."""
-    return float(text) if "." in text else int(text) / 1000.0
+def _first_at(positions: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The first of ``positions`` at or after each line start (only meaningful where the line
+    holds one)."""
+    if not len(positions):
+        return np.zeros(len(starts), dtype=np.int64)
+    index = np.minimum(np.searchsorted(positions, starts), len(positions) - 1)
+    return positions[index]
+
+
+def _codes(text: str) -> np.ndarray:
+    """Character codes, clipped to 0..255 (anything beyond ASCII is simply not allowed)."""
+    if text.isascii():
+        return np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    wide = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    return np.minimum(wide, 255).astype(np.uint8)
+
+
+def _per_line(positions: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """How many of the sorted character ``positions`` fall in each line."""
+    return np.searchsorted(positions, ends) - np.searchsorted(positions, starts)
+
+
+def _stretches(kind: np.ndarray, line_starts: np.ndarray) -> dict[int, tuple[int, int, int]]:
+    """Maximal stretches of lines of one non-zero ``kind`` (1: X Y, 2: X Y Z)."""
+    change = np.flatnonzero(np.diff(np.concatenate(([0], kind, [0]))))
+    out: dict[int, tuple[int, int, int]] = {}
+    for first, end in zip(change[:-1].tolist(), change[1:].tolist(), strict=True):
+        if kind[first] and end - first >= _MIN_RUN:
+            out[first] = (end, int(line_starts[first]), int(line_starts[end]))
+    return out
+
+
+def _run(b: Builder, lines: list[str], runs: dict[int, tuple[int, int, int]]) -> None:
+    """The line loop: runs go to ``_bulk``; single lines try the fast regex, else the full
+    tokenizer and interpreter (``Builder.line``)."""
+    n = len(lines)
+    i = 0
+    while i < n:
+        run = runs.get(i)
+        if run is not None:
+            i = _bulk(b, lines, i, run)
+            continue
+        _one(b, i, lines[i])
+        i += 1
+        if len(b.issues) >= MAX_ISSUES or b.ended:
+            if i < n:
+                b.verbatim(i)  # after M30 (or too many errors) nothing more is executed
+            return
+
+
+def _one(b: Builder, i: int, line: str) -> None:
+    m = _FAST.fullmatch(line) if b.fast_ok else None
+    if m is None:
+        b.line(i, line)
+        return
+    g, xs, ys, zs, fs = m.groups()
+    if xs is None and ys is None and zs is None:
+        b.line(i, line)
+        return
+    if b.cycle and (g is not None or zs is not None or fs is not None or not b.holes_open):
+        b.line(i, line)
+        return
+    x = b.x if xs is None else _value(b, xs)
+    y = b.y if ys is None else _value(b, ys)
+    if b.cycle:
+        b.rows.hole(i, x, y, b.return_z, b.param_id)
+        b.hx.append(x)
+        b.hy.append(y)
+        b.hl.append(i)
+        b.x, b.y, b.z = x, y, b.return_z
+        return
+    if g is None and b.motion > 1:
+        b.line(i, line)
+        return
+    z = b.z if zs is None else _value(b, zs)
+    if g is not None:
+        b.motion = int(g)
+    if fs is not None:
+        b.feed = float(fs)
+    b.move_line(i, x, y, z)
+
+
+def _value(b: Builder, text: str) -> float:
+    """A coordinate; in increment mode a number without a decimal point counts 0.001 mm."""
+    if b.increment and "." not in text:
+        return int(text) / 1000.0
+    return float(text)
+
+
+def _bulk(b: Builder, lines: list[str], first: int, run: tuple[int, int, int]) -> int:
+    """A run of bare-coordinate lines. The first goes through ``_one`` (it may open an
+    operation); when the rest are then all alike (holes of the open set, or moves keeping the
+    role the first one got) they are appended in bulk, else line by line."""
+    end, _start, e = run
+    _one(b, first, lines[first])
+    cols = _columns(b, b.text[b.line_starts[first + 1] : e], end - first - 1)
+    if cols is not None and b.fast_ok and not b.issues:
+        xs, ys, zs = cols
+        if b.cycle and b.holes_open and zs is None:
+            b.add_holes(first + 1, xs, ys)
+            return end
+        if not b.cycle and b.motion <= 1 and _steady_move(b, zs):
+            b.add_moves(first + 1, xs, ys, zs)
+            return end
+    for i in range(first + 1, end):
+        _one(b, i, lines[i])
+    return end
+
+
+def _steady_move(b: Builder, zs: np.ndarray | None) -> bool:
+    """Moves keep the role the first line of the run gave them: body moves that stay below
+    the clearance plane (none can be a retract), or travel at one Z."""
+    if b.block_open:
+        return bool((zs < b.group_clear).all()) if zs is not None else b.z < b.group_clear
+    return zs is None and b.motion == 0 and b.pend >= 0 and not b.holes_open
+
+
+def _columns(
+    b: Builder, text: str, count: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+    """X, Y (and Z) of ``count`` lines ``X<num> Y<num> [Z<num>]`` (checked by ``_runs``), or
+    None when they cannot be read in bulk (then the lines go one by one and report their own
+    errors)."""
+    width = 3 if "Z" in text else 2
+    if count <= 0 or (b.increment and text.count(".") != width * count):
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a malformed number shows as a wrong count below
+        flat = text.replace("X", " ").replace("Y", " ").replace("Z", " ")
+        values = np.fromstring(flat, sep=" ")
+    if values.shape != (width * count,):
+        return None
+    table = values.reshape(count, width)
+    zs = table[:, 2].copy() if width == 3 else None
+    return table[:, 0].copy(), table[:, 1].copy(), zs

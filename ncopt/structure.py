@@ -76,6 +76,16 @@ class Rows:
         self.feed.append(feed)
         self.aux.append(aux)
 
+    def bulk(self, kind: int, lines, xs, ys, z: float, feed: float, aux: int) -> None:
+        n = len(lines)
+        self.kind.frombytes(np.full(n, kind, dtype=np.int8).tobytes())
+        self.line.frombytes(np.asarray(lines, dtype=np.int32).tobytes())
+        self.x.frombytes(np.asarray(xs, dtype=np.float64).tobytes())
+        self.y.frombytes(np.asarray(ys, dtype=np.float64).tobytes())
+        self.z.frombytes(np.broadcast_to(np.asarray(z, dtype=np.float64), (n,)).tobytes())
+        self.feed.frombytes(np.full(n, feed, dtype=np.float64).tobytes())
+        self.aux.frombytes(np.full(n, aux, dtype=np.int32).tobytes())
+
     def add_dwell(self, seconds: float) -> None:
         row = len(self.kind) - 1
         self.dwell[row] = self.dwell.get(row, 0.0) + seconds
@@ -108,6 +118,10 @@ class Builder:
     def __init__(self, text: str, lines: list[str], machine: Machine) -> None:
         self.text, self.lines, self.machine = text, lines, machine
         self.increment = machine.decimal_point_mode is DecimalPointMode.INCREMENT
+        lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)) + 1
+        lengths[-1] -= 1  # the last piece has no newline after it
+        self.line_starts = np.zeros(len(lines) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=self.line_starts[1:])
         self.issues: list[GCodeIssue] = []
         self.rows = Rows()
         self.x = self.y = self.z = NAN
@@ -207,6 +221,23 @@ class Builder:
         self._row(i, rapid, x, y, z, arc)
         self._set(x, y, z)
 
+    def add_holes(self, first: int, xs: np.ndarray, ys: np.ndarray) -> None:
+        """Modal holes of the open hole set on lines ``first, first + 1, ...`` in bulk."""
+        lines = np.arange(first, first + len(xs), dtype=np.int32)
+        self.rows.bulk(MoveKind.HOLE, lines, xs, ys, self.return_z, 0.0, self.param_id)
+        self.hx.frombytes(xs.tobytes())
+        self.hy.frombytes(ys.tobytes())
+        self.hl.frombytes(lines.tobytes())
+        self._set(float(xs[-1]), float(ys[-1]), self.return_z)
+
+    def add_moves(self, first: int, xs: np.ndarray, ys: np.ndarray, zs: np.ndarray | None):
+        """G0/G1 moves that keep the role of the line before them (``zs`` None: at this Z)."""
+        lines = np.arange(first, first + len(xs), dtype=np.int32)
+        kind = MoveKind.RAPID if self.motion == 0 else MoveKind.LINE
+        z = self.z if zs is None else zs
+        self.rows.bulk(kind, lines, xs, ys, z, self.feed, -1)
+        self._set(float(xs[-1]), float(ys[-1]), float(zs[-1]) if zs is not None else self.z)
+
     def _is_travel(self, x: float, y: float, z: float) -> bool:
         """A rapid that cannot hit the part: straight up, or wholly at/above the clearance
         plane of the open group (before any group: anything that does not descend)."""
@@ -298,14 +329,10 @@ class Builder:
         n = len(self.lines)
         self.close_op(n)
         self.close_group()
-        lengths = np.fromiter(map(len, self.lines), dtype=np.int64, count=n) + 1
-        lengths[-1] -= 1  # the last piece has no newline after it
-        starts = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(lengths, out=starts[1:])
         newline = "\r\n" if "\r\n" in self.text[:4096] else "\n"
         return Program(
             text=self.text,
-            line_starts=starts,
+            line_starts=self.line_starts,
             motion=self.rows.to_motion(),
             hole_params=tuple(self.params),
             ops=tuple(self.ops),
