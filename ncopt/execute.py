@@ -49,6 +49,8 @@ def execute_line(b: Builder, i: int, line: str) -> None:
     if b.ended:
         b.verbatim(i)
         return
+    if b.block_open or b.holes_open:
+        b.pre_modal = (i, b.modal())
     if not stripped:
         b.neutral(i)
         return

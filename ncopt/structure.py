@@ -166,6 +166,9 @@ class Builder:
     # ----------------------------------------------------------------- structure
     def _reset_structure(self) -> None:
         self.pend, self.pend_xyz = -1, (NAN, NAN, NAN)
+        # The modal state before the line being executed: an operation that this line closes
+        # ends in that state (a G80 on the closing line is not part of the operation).
+        self.pre_modal: tuple[int, Modal | None] = (-1, None)
         self.block_open = self.holes_open = False
         self.group_ops: list[int] = []
         self.group_clear = NAN
@@ -266,8 +269,9 @@ class Builder:
         self.pend = -1
         self.op_body, self.op_row0 = i, len(self.rows)
         self.op_before, self.op_modal_in = self.xyz, self.modal()
-        self.block_open = kind is OpKind.BLOCK
-        self.holes_open = kind is OpKind.HOLES
+        # ``==``: doctest collection may import this module twice (two copies of the enum).
+        self.block_open = kind == OpKind.BLOCK
+        self.holes_open = kind == OpKind.HOLES
         self.group_ops.append(len(self.ops))
         self.ops.append(None)  # type: ignore[arg-type]  # placeholder until closed
 
@@ -285,7 +289,7 @@ class Builder:
             before_xyz=self.op_before,
             exit_xyz=self.xyz,
             modal_in=self.op_modal_in,
-            modal_out=self.modal(),
+            modal_out=self.pre_modal[1] if self.pre_modal[0] == end_line else self.modal(),
         )
         if self.block_open:
             self.ops[index] = CutBlock(kind=OpKind.BLOCK, entry_xyz=self.op_before, **common)
