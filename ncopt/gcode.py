@@ -32,7 +32,9 @@ MAX_ISSUES = 50
 # the line a barrier: carried verbatim, nothing is moved across it.
 KNOWN_LETTERS = frozenset("NGXYZIJKRQPFSTMHLO")
 _MACRO = re.compile(r"#|\[|\b(?:IF|GOTO|WHILE|DO|END|POPEN|PCLOS|DPRNT|BPRNT)\b")
-_TOKEN = re.compile(r"([A-Za-z])[ \t]*([-+]?(?:\d+(?:\.\d*)?|\.\d+))?|[ \t]+|(.)")
+_TOKEN = re.compile(
+    r"([A-Za-z])[ \t]*([-+]?(?:\d+(?:\.\d*)?|\.\d+))?|[ \t]+|([-+]?(?:\d+(?:\.\d*)?|\.\d+)|.)"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
