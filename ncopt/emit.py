@@ -24,7 +24,8 @@ True
 >>> from ncopt.program import Step, reorder
 >>> print(emit(reorder(p, {0: [Step(0, (1, 2, 0))]})), end="")
 G90 G0 X0 Y0 Z10.
-G90 G99 G81 X1. Y0. Z-3. R2. F100.
+G90
+G99 G81 X1. Y0. Z-3. R2. F100.
 X3. Y0.
 X5. Y0.
 G80
@@ -148,17 +149,19 @@ def _position(cur: _Cursor, target, inch: bool, holes: bool = False) -> Iterator
 def _block(program: Program, op: CutBlock, cur: _Cursor, inch: bool) -> Iterator[str]:
     yield from _position(cur, op.entry_xyz, inch)
     want = op.modal_in
+    have = cur.modal
     words = []
-    if not want.absolute:
-        words.append("G91")
-    if cur.modal.plane != want.plane:
+    if have is None or have.absolute != want.absolute:
+        words.append("G90" if want.absolute else "G91")
+    if have is None or have.plane != want.plane:
         words.append(f"G{want.plane}")
-    if cur.modal.feed_mm_min != want.feed_mm_min and want.feed_mm_min > 0:
-        words.append("F" + format_number(want.feed_mm_min, inch).rstrip("."))
+    if want.feed_mm_min > 0 and (have is None or have.feed_mm_min != want.feed_mm_min):
+        words.append("F" + format_number(want.feed_mm_min, inch))
     if words:
         yield " ".join(words)
     first = program.line_text(op.body_line)
-    if want.motion != 0 and not _has_motion(first, op.body_line):
+    same_motion = have is not None and have.motion == want.motion
+    if not same_motion and not _has_motion(first, op.body_line):
         m = _N_WORD.match(first)
         cut = m.end() if m else 0
         first = f"{first[:cut]}G{want.motion} {first[cut:]}"
@@ -185,9 +188,9 @@ def _holes(program: Program, op: HoleSet, step: Step, cur: _Cursor, inch: bool) 
     # The initial level (G98 returns there) is the Z the cycle starts from: restore it.
     first = (float(xy[0, 0]), float(xy[0, 1]), op.before_xyz[2])
     yield from _position(cur, first, inch, holes=True)
-    words = [f"G{p.return_mode}", f"G{p.cycle}"]
     if cur.modal is None or not cur.modal.absolute:
-        words.insert(0, "G90")
+        yield "G90"  # its own line: the hole line keeps only cycle words (a plain hole set)
+    words = [f"G{p.return_mode}", f"G{p.cycle}"]
     words += [f"X{format_number(xy[0, 0], inch)}", f"Y{format_number(xy[0, 1], inch)}"]
     words += [f"Z{format_number(p.z_mm, inch)}", f"R{format_number(p.r_mm, inch)}"]
     if p.cycle in (73, 83, 76, 87) and p.q_mm:
