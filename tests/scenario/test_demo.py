@@ -131,3 +131,18 @@ def test_generator_is_deterministic_and_matches_the_committed_data(tmp_path, cap
     for xlsx in (tmp_path / "a").rglob("*.xlsx"):
         committed = read_sheets(DEMO_DIR / xlsx.relative_to(tmp_path / "a"))
         assert generator.same_sheets(xlsx, committed), xlsx
+
+
+@pytest.mark.parametrize("folder", demo_folders(), ids=DEMO_IDS)
+def test_every_demo_program_parses_with_its_scenario_machine(folder):
+    from ncopt import parse_program
+
+    scenario = load_scenario(folder)
+    tools = {t.number for t in scenario.tools}
+    for entry in scenario.programs:
+        text = scenario.program_path(entry).read_text()
+        program = parse_program(text, scenario.machine, name=entry.file)
+        assert program.hole_count == sum(count_holes(text).values()), entry.file
+        assert {tool for _, tool in program.tool_changes} <= tools, entry.file
+        if entry.file == "MOLD-A.nc":
+            assert [b.text for b in program.barriers] == ["M98 P1000"]
