@@ -42,6 +42,9 @@ GENERATED = {"panel15k": 15_000, "panel34k": 34_000}
 # ours with 10x and 5x the budget (`--instance panel15k --time-limit 300`, `panel34k ... 600`,
 # 2026-11-22, fast_tsp 0.2.2). A shorter tour from a normal run replaces it (gap < 0).
 REFERENCE: dict[str, int] = {"panel15k": 2_804_003, "panel34k": 6_317_151}
+# Held-Karp 1-tree bounds (`--bound NAME`, 30 subgradient steps): the true optimum lies between
+# the bound and the reference; ours is also reported against the bound.
+BOUND: dict[str, int] = {}
 # name -> (panel columns, holes across, holes down); two rows of panels
 PROVEN = {"grid15k": (5, 38, 40), "grid34k": (10, 44, 40)}
 TWO_OPT_CAP_S = 60.0
@@ -242,6 +245,55 @@ def lower_bound(pts: np.ndarray) -> float:
     return total / 2
 
 
+def held_karp_bound(pts: np.ndarray, upper: float, iterations: int = 30) -> float:
+    """Held-Karp 1-tree lower bound (subgradient on node penalties) in rounded EUC_2D lengths.
+
+    O(n²) per 1-tree with O(n) memory (Prim, one row at a time): minutes at 34k points.
+    """
+    pi, best, step = np.zeros(len(pts)), 0.0, 2.0
+    stale = 0
+    for _ in range(iterations):
+        value, degree = _one_tree(pts, pi)
+        bound = value - 2.0 * pi.sum()
+        if bound > best + 1e-9:
+            best, stale = bound, 0
+        else:
+            stale += 1
+            if stale >= 3:
+                step, stale = step / 2, 0
+        g = degree - 2.0
+        if not g.any():
+            break
+        pi += step * (upper - bound) / float(g @ g) * g
+    return best
+
+
+def _one_tree(pts: np.ndarray, pi: np.ndarray) -> tuple[float, np.ndarray]:
+    """Minimum spanning tree on nodes 1..n-1 plus node 0's two cheapest edges (costs + π)."""
+    n = len(pts)
+    done = np.zeros(n, dtype=bool)
+    done[0] = done[1] = True
+    degree = np.zeros(n)
+    key = np.floor(np.hypot(*(pts - pts[1]).T) + 0.5) + pi[1] + pi
+    parent = np.ones(n, dtype=np.int64)
+    total = 0.0
+    for _ in range(n - 2):
+        cur = int(np.argmin(np.where(done, np.inf, key)))
+        total += key[cur]
+        degree[cur] += 1
+        degree[parent[cur]] += 1
+        done[cur] = True
+        d = np.floor(np.hypot(*(pts - pts[cur]).T) + 0.5) + pi[cur] + pi
+        better = d < key
+        key[better] = d[better]
+        parent[better] = cur
+    d0 = np.floor(np.hypot(*(pts[1:] - pts[0]).T) + 0.5) + pi[0] + pi[1:]
+    two = np.argpartition(d0, 1)[:2]
+    degree[0] = 2
+    degree[two + 1] += 1
+    return total + float(d0[two].sum()), degree
+
+
 def skip_reason(method: str, n: int) -> str | None:
     if method == "ortools" and n > 3100:
         return "dense Python matrix too large"
@@ -275,25 +327,29 @@ def main_bench(
     rows: dict[str, dict] = {}
     load = os.getloadavg()[0]
     print(f"load average at start: {load:.2f} on {os.cpu_count()} cores")
-    header = f"{'instance':<10}{'n':>7}  " + "".join(f"{m + ' gap%':>12}{'s':>7}" for m in methods)
+    header = f"{'instance':<10}{'n':>7}  " + "".join(f"{m + ' gap%':>14}{'s':>7}" for m in methods)
     print(header)
     for name in names:
         pts, kind = instance(name)
         ref, ref_kind = reference(name, pts, kind)
         row = {"n": len(pts), "reference": ref, "reference_kind": ref_kind, "methods": {}}
+        if name in BOUND:
+            row["held_karp_bound"] = BOUND[name]
         cells = []
         for method in methods:
             why = skip_reason(method, len(pts))
             if why:
                 row["methods"][method] = {"skipped": why}
-                cells.append(f"{'—':>12}{'':>7}")
+                cells.append(f"{'—':>14}{'':>7}")
                 continue
             # nn and 2-opt are deterministic; only time-limited searches vary with load.
             times = repeat if method in ("ours", "ortools") else 1
             res = measure_median(name, method, limit_s, times)
             res["gap_pct"] = 100.0 * (res["length"] - ref) / ref
+            if name in BOUND:
+                res["gap_to_bound_pct"] = 100.0 * (res["length"] - BOUND[name]) / BOUND[name]
             row["methods"][method] = res
-            cells.append(f"{res['gap_pct']:>12.3f}{res['time_s']:>7.1f}")
+            cells.append(f"{res['gap_pct']:>14.3f}{res['time_s']:>7.1f}")
         rows[name] = row
         print(f"{name:<10}{len(pts):>7}  " + "".join(cells), flush=True)
     summary = summarize(rows, methods)
@@ -341,9 +397,15 @@ def main(argv: list[str] | None = None) -> int:
         "--repeat", type=int, default=1, help="runs of ours/ortools per instance; the median counts"
     )
     ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--bound", help="print the Held-Karp bound of one instance (slow)")
     args = ap.parse_args(argv)
     if args.worker:
         print(json.dumps(run_method(args.worker, args.methods, args.time_limit)))
+        return 0
+    if args.bound:
+        pts, kind = instance(args.bound)
+        upper, _ = reference(args.bound, pts, kind)
+        print(f"{args.bound}: Held-Karp bound {held_karp_bound(pts, upper):.0f}")
         return 0
     if args.instance:
         return solve_one(args.instance, args.time_limit, args.tour_out)
