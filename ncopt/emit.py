@@ -46,6 +46,8 @@ __all__ = ["emit", "format_number", "program_to_json"]
 
 _CYCLES = frozenset({73, 74, 76, 81, 82, 83, 84, 85, 86, 87, 88, 89})
 _N_WORD = re.compile(r"^(\s*N\d+\s*)")
+_TRAILING_ZEROS = re.compile(r"(\.\d*?)0+(?=[ \r\n]|$)")
+_NEGATIVE_ZERO = re.compile(r"(?<=[XY])-0\.(?=[ \r\n]|$)")
 
 
 def format_number(value_mm: float, inch: bool = False) -> str:
@@ -201,14 +203,23 @@ def _holes(program: Program, op: HoleSet, step: Step, cur: _Cursor, inch: bool) 
     if p.repeats != 1:
         words.append(f"K{p.repeats}")
     yield " ".join(words)
-    for x, y in xy[1:].tolist():
-        yield f"X{format_number(x, inch)} Y{format_number(y, inch)}"
+    if len(xy) > 1:
+        yield _xy_lines(xy[1:], inch, program.newline)
     cur.xyz = (float(xy[-1, 0]), float(xy[-1, 1]), p.return_z_mm)
     cur.modal = Modal(p.cycle, p.feed_mm_min, 17, True, inch)
 
 
 def _words(text: str, line_no: int) -> set[str]:
     return {f"{letter}{float(n):g}" for letter, n, _ in scan_line(text, line_no).words if n}
+
+
+def _xy_lines(xy, inch: bool, newline: str) -> str:
+    """``X… Y…`` lines for many holes at once (``format_number`` rules, one regex pass)."""
+    values = xy / 25.4 if inch else xy
+    pattern = "X{:.4f} Y{:.4f}" if inch else "X{:.3f} Y{:.3f}"
+    text = newline.join(map(pattern.format, values[:, 0].tolist(), values[:, 1].tolist()))
+    text = _TRAILING_ZEROS.sub(r"\1", text)
+    return _NEGATIVE_ZERO.sub("0.", text)
 
 
 def _leave(cur: _Cursor, exit_xyz, modal: Modal, inch: bool, after: set[str]) -> Iterator[str]:
