@@ -91,9 +91,12 @@ def scan_line(line: str, line_no: int) -> ScannedLine:
     block_delete = code.lstrip().startswith("/")
     if block_delete:
         code = code.replace("/", " ", 1)
-    if _MACRO.search(code.upper()):
+    scanned = _words(code, line_no, block_delete)
+    # Macro statements only ever fail to tokenize (``#``, ``[``, ``GOTO``): look for them
+    # there, not on every line.
+    if scanned.issues and _MACRO.search(code.upper()):
         return ScannedLine((), block_delete, barrier="macro statement")
-    return _words(code, line_no, block_delete)
+    return scanned
 
 
 def _strip_comments(line: str, line_no: int) -> tuple[str, GCodeIssue | None]:

@@ -41,11 +41,14 @@ def _table(chars: str) -> np.ndarray:
     return table
 
 
-_ALLOWED = _table("XYZ0123456789.-+ \r\n")
+_ALLOWED = _table("NXYZ0123456789.-+ \r\n")
+_DIGIT = _table("0123456789")
+_FIRST = _table("NX")
+_SEQUENCE = re.compile(r"(?m)^N\d+ *")
 _NUMBER = _table("0123456789.-+")
 _LETTER = _table("XYZ")
 _SIGN = _table("-+")
-_AFTER_SPACE = _table(" YZ\r\n")
+_AFTER_SPACE = _table(" XYZ\r\n")
 
 
 def parse_program(text: str | bytes, machine: Machine | None = None, name: str = "") -> Program:
@@ -75,17 +78,19 @@ def _runs(text: str, line_starts: np.ndarray) -> dict[int, tuple[int, int, int]]
     if n < _MIN_RUN or not text:
         return {}
     codes = _codes(text)
-    pos = {c: np.flatnonzero(codes == c) for c in b"XYZ +-"}
+    pos = {c: np.flatnonzero(codes == c) for c in b"XYZN +-"}
     # Each check looks at the few positions of one character, not at the whole text again.
     bad = [
         np.flatnonzero(~_ALLOWED[codes]),
         *(p[~_NUMBER[_at(codes, p + 1)]] for p in (pos[88], pos[89], pos[90])),
         pos[32][~_AFTER_SPACE[_at(codes, pos[32] + 1)]],
         *(p[~_LETTER[_at(codes, p - 1)]] for p in (pos[43], pos[45])),
+        # N (a sequence number) only at the start of the line, followed by digits
+        pos[78][(_at(codes, pos[78] - 1) != 10) | ~_DIGIT[_at(codes, pos[78] + 1)]],
     ]
     starts, ends = line_starts[:-1], line_starts[1:]
     simple = _per_line(np.sort(np.concatenate(bad)), starts, ends) == 0
-    simple &= codes[np.minimum(starts, len(codes) - 1)] == 88
+    simple &= _FIRST[codes[np.minimum(starts, len(codes) - 1)]]
     simple &= (ends > starts) & (codes[np.maximum(ends - 1, 0)] == 10)
     # X then Y then optionally Z, once each: count and order per line.
     nx, ny, nz = (_per_line(pos[c], starts, ends) for c in (88, 89, 90))
@@ -182,6 +187,11 @@ def _one(b: Builder, i: int, line: str) -> None:
         b.motion = int(g)
     if fs is not None:
         b.feed = float(fs)
+    if b.block_open and z < b.group_clear:
+        # A body move that cannot be the retract: the commonest milling line, kept short.
+        b.rows.move(b.motion, i, x, y, z, b.feed, -1)
+        b.x, b.y, b.z = x, y, z
+        return
     b.move_line(i, x, y, z)
 
 
@@ -226,6 +236,8 @@ def _columns(
     """X, Y (and Z) of ``count`` lines ``X<num> Y<num> [Z<num>]`` (checked by ``_runs``), or
     None when they cannot be read in bulk (then the lines go one by one and report their own
     errors)."""
+    if "N" in text:
+        text = _SEQUENCE.sub("", text)
     width = 3 if "Z" in text else 2
     if count <= 0 or (b.increment and text.count(".") != width * count):
         return None

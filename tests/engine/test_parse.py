@@ -159,8 +159,11 @@ def test_reorder_refuses_plans_that_lose_or_repeat_holes():
         reorder(p, {0: [Step(op.index, (2, 0, 1, 1))]})
 
 
-def _lines(draw_xy, with_z: bool) -> str:
-    return "".join(f"X{x} Y{y}" + (f" Z{z}" if with_z else "") + "\n" for x, y, z in draw_xy)
+def _lines(draw_xy, with_z: bool, numbered: bool) -> str:
+    return "".join(
+        (f"N{100 + i} " if numbered else "") + f"X{x} Y{y}" + (f" Z{z}" if with_z else "") + "\n"
+        for i, (x, y, z) in enumerate(draw_xy)
+    )
 
 
 coords = st.decimals(min_value=-999, max_value=999, places=3, allow_nan=False).map(str)
@@ -171,10 +174,11 @@ coords = st.decimals(min_value=-999, max_value=999, places=3, allow_nan=False).m
     rows=st.lists(st.tuples(coords, coords, coords), min_size=5, max_size=30),
     with_z=st.booleans(),
     cycle=st.booleans(),
+    numbered=st.booleans(),
 )
-def test_bulk_path_equals_line_by_line(rows, with_z, cycle):
+def test_bulk_path_equals_line_by_line(rows, with_z, cycle, numbered):
     start = "G99 G81 X0 Y0 Z-3. R2. F100.\n" if cycle else "G0 X0 Y0\nZ2.\nG1 Z-30. F100.\n"
-    text = SETUP + start + _lines(rows, with_z and not cycle) + "G80\nG0 Z25.\nM5\n"
+    text = SETUP + start + _lines(rows, with_z and not cycle, numbered) + "G80\nG0 Z25.\nM5\n"
     bulk = parse_program(text)
     with pytest.MonkeyPatch.context() as m:
         m.setattr(interpreter, "_MIN_RUN", 10**9)
