@@ -32,9 +32,10 @@ MAX_ISSUES = 50
 # the line a barrier: carried verbatim, nothing is moved across it.
 KNOWN_LETTERS = frozenset("NGXYZIJKRQPFSTMHLO")
 _MACRO = re.compile(r"#|\[|\b(?:IF|GOTO|WHILE|DO|END|POPEN|PCLOS|DPRNT|BPRNT)\b")
-_TOKEN = re.compile(
-    r"([A-Za-z])[ \t]*([-+]?(?:\d+(?:\.\d*)?|\.\d+))?|[ \t]+|([-+]?(?:\d+(?:\.\d*)?|\.\d+)|.)"
-)
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)"
+# One match per word (leading blanks included): letter and value, or one stray character or
+# number. Every non-blank character lands in some match, so nothing is skipped silently.
+_TOKEN = re.compile(rf"[ \t]*(?:([A-Za-z])[ \t]*({_NUMBER})?|({_NUMBER}|[^ \t]))")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
@@ -131,18 +132,18 @@ def _words(code: str, line_no: int, block_delete: bool) -> ScannedLine:
     issues: list[GCodeIssue] = []
     barrier = ""
     for m in _TOKEN.finditer(code):
-        letter, value, other = m.group(1), m.group(2), m.group(3)
-        col = m.start() + 1
+        letter, value, other = m.groups()
         if other is not None:
-            issues.append(GCodeIssue(line_no, col, other, _stray_message(other)))
-        elif letter is None:
-            continue
+            issues.append(GCodeIssue(line_no, m.start(3) + 1, other, _stray_message(other)))
         elif value is None:
+            col = m.start(1) + 1
             issues.append(GCodeIssue(line_no, col, letter, f"address {letter} without a value"))
-        elif letter.upper() not in KNOWN_LETTERS:
-            barrier = barrier or f"unknown address {letter.upper()}"
         else:
-            words.append((letter.upper(), value, col))
+            letter = letter.upper()
+            if letter in KNOWN_LETTERS:
+                words.append((letter, value, m.start(1) + 1))
+            else:
+                barrier = barrier or f"unknown address {letter}"
     if issues:
         return ScannedLine((), block_delete, issues=tuple(issues[:MAX_ISSUES]))
     return ScannedLine(tuple(words), block_delete, barrier=barrier)
