@@ -122,6 +122,9 @@ class Builder:
         lengths[-1] -= 1  # the last piece has no newline after it
         self.line_starts = np.zeros(len(lines) + 1, dtype=np.int64)
         np.cumsum(lengths, out=self.line_starts[1:])
+        from ncopt.execute import execute_line  # execute imports this module
+
+        self._execute_line = execute_line
         self.issues: list[GCodeIssue] = []
         self.rows = Rows()
         self.x = self.y = self.z = NAN
@@ -159,9 +162,8 @@ class Builder:
         self.issues.append(GCodeIssue(i + 1, column, text, message))
 
     def line(self, i: int, line: str) -> None:
-        from ncopt.execute import execute_line  # execute imports this module
-
-        execute_line(self, i, line)
+        """Execute one line through the full tokenizer (``ncopt.execute``)."""
+        self._execute_line(self, i, line)
 
     # ----------------------------------------------------------------- structure
     def _reset_structure(self) -> None:
