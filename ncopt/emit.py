@@ -38,6 +38,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
+
 from ncopt.gcode import scan_line
 from ncopt.machine import Machine
 from ncopt.program import CutBlock, Group, HoleSet, Modal, Program, Step
@@ -46,21 +48,25 @@ __all__ = ["emit", "format_number", "program_to_json"]
 
 _CYCLES = frozenset({73, 74, 76, 81, 82, 83, 84, 85, 86, 87, 88, 89})
 _N_WORD = re.compile(r"^(\s*N\d+\s*)")
-_TRAILING_ZEROS = re.compile(r"(\.\d*?)0+(?=[ \r\n]|$)")
-_NEGATIVE_ZERO = re.compile(r"(?<=[XY])-0\.(?=[ \r\n]|$)")
+# Decimals written: 1 nm, so every value read with up to 6 decimals is written back exactly
+# (in inch after the mm round trip too); controls read what their increment allows.
+_DECIMALS = 6
 
 
 def format_number(value_mm: float, inch: bool = False) -> str:
     """A coordinate in the program's units, always with a decimal point (so the machine's
-    decimal-point mode cannot change its meaning).
+    decimal-point mode cannot change its meaning), as short as it reads back exactly.
 
     >>> format_number(10.0), format_number(-0.0001), format_number(25.4, inch=True)
-    ('10.', '0.', '1.')
+    ('10.', '-0.0001', '1.')
+    >>> format_number(1e-5), format_number(-0.0)
+    ('0.00001', '0.')
     """
-    value = value_mm / 25.4 if inch else value_mm
-    text = f"{value:.4f}" if inch else f"{value:.3f}"
-    text = text.rstrip("0")
-    return "0." if text in ("-0.", "0.", "-.") else text
+    value = round(float(value_mm / 25.4 if inch else value_mm), _DECIMALS) + 0.0  # no -0.
+    text = repr(value)
+    if "e" in text:
+        text = f"{value:.{_DECIMALS}f}".rstrip("0")
+    return text[:-1] if text.endswith(".0") else text
 
 
 @dataclass
@@ -214,12 +220,15 @@ def _words(text: str, line_no: int) -> set[str]:
 
 
 def _xy_lines(xy, inch: bool, newline: str) -> str:
-    """``X… Y…`` lines for many holes at once (``format_number`` rules, one regex pass)."""
-    values = xy / 25.4 if inch else xy
-    pattern = "X{:.4f} Y{:.4f}" if inch else "X{:.3f} Y{:.3f}"
-    text = newline.join(map(pattern.format, values[:, 0].tolist(), values[:, 1].tolist()))
-    text = _TRAILING_ZEROS.sub(r"\1", text)
-    return _NEGATIVE_ZERO.sub("0.", text)
+    """``X… Y…`` lines for many holes at once, by ``format_number``'s rules (its ``repr`` of
+    the rounded value; only the ``.0`` of whole numbers is fixed, by replaces over the text)."""
+    values = np.round(xy / 25.4 if inch else xy, _DECIMALS) + 0.0
+    text = newline.join(map("X{!r} Y{!r}".format, values[:, 0].tolist(), values[:, 1].tolist()))
+    if "e" in text:  # tiny or huge values: rare, take the careful path
+        rows = values.tolist()
+        return newline.join(f"X{format_number(x)} Y{format_number(y)}" for x, y in rows)
+    text = text.replace(".0 Y", ". Y").replace(".0" + newline, "." + newline)
+    return text[:-1] if text.endswith(".0") else text
 
 
 def _leave(cur: _Cursor, exit_xyz, modal: Modal, inch: bool, after: set[str]) -> Iterator[str]:

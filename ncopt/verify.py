@@ -163,25 +163,28 @@ def _n(value: float) -> str:
     return "0." if text in ("-0.", "0.") else text
 
 
-def _move_rows(program: Program, rows: range) -> tuple:
+def _move_table(program: Program) -> np.ndarray:
+    """Every motion row as (kind, end xyz, feed, arc length, arc radius), rounded once."""
     m = program.motion
-    out = []
-    for r in rows:
-        arc = m.arcs[m.aux[r], :2].tolist() if m.kind[r] == MoveKind.ARC else [0.0, 0.0]
-        end = np.round(m.end[r], _DECIMALS).tolist()
-        feed = round(float(m.feed_mm_min[r]), 4)
-        out.append((int(m.kind[r]), *end, feed, *(round(v, _DECIMALS) for v in arc)))
-    return tuple(out)
+    arc = np.zeros((len(m), 2))
+    is_arc = m.kind == MoveKind.ARC
+    if is_arc.any():
+        arc[is_arc] = m.arcs[m.aux[is_arc], :2]
+    table = np.column_stack([m.kind.astype(float), m.end, m.feed_mm_min, arc])
+    return np.nan_to_num(table.round(_DECIMALS), nan=np.inf)
 
 
 def _block_keys(program: Program) -> list[tuple[tuple, int]]:
-    keys = []
-    for op in program.ops:
-        if isinstance(op, CutBlock):
-            line = np.array([op.body_line])
-            where = (int(_sections(program, line)[0]), int(_tools_at(program, line)[0]))
-            keys.append(((where, _move_rows(program, range(*op.rows))), op.body_line))
-    return keys
+    """One hashable key per cut block: where it is (section, tool) and its exact moves."""
+    table = _move_table(program)
+    blocks = [op for op in program.ops if isinstance(op, CutBlock)]
+    lines = np.array([op.body_line for op in blocks], dtype=np.int64)
+    sections = _sections(program, lines).tolist()
+    tools = _tools_at(program, lines).tolist()
+    return [
+        ((sections[k], tools[k], table[op.rows[0] : op.rows[1]].tobytes()), op.body_line)
+        for k, op in enumerate(blocks)
+    ]
 
 
 def _blocks(old: Program, new: Program) -> str:
@@ -207,16 +210,15 @@ def _outside_ops(program: Program) -> np.ndarray:
 def _loose_feeds(old: Program, new: Program) -> str:
     def feeds(p: Program):
         m = p.motion
-        rows = np.flatnonzero(
-            _outside_ops(p) & ((m.kind == MoveKind.LINE) | (m.kind == MoveKind.ARC))
-        )
-        return _move_rows(p, rows.tolist()), m.line[rows]
+        loose = _outside_ops(p) & ((m.kind == MoveKind.LINE) | (m.kind == MoveKind.ARC))
+        return _move_table(p)[loose], m.line[loose]
 
     a, a_lines = feeds(old)
     b, _ = feeds(new)
-    for i, (x, y) in enumerate(zip(a, b, strict=False)):
-        if x != y:
-            return f"feed move at old line {int(a_lines[i]) + 1} differs in the new program"
+    n = min(len(a), len(b))
+    differ = np.flatnonzero(np.any(a[:n] != b[:n], axis=1))
+    if differ.size:
+        return f"feed move at old line {int(a_lines[differ[0]]) + 1} differs in the new program"
     if len(a) != len(b):
         return f"the old program has {len(a)} feed moves outside blocks, the new one {len(b)}"
     return ""
