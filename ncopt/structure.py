@@ -200,6 +200,10 @@ class Builder:
     def barrier(self, i: int, line: str, reason: str) -> None:
         self.verbatim(i)
         self.barriers.append(Barrier(i, line.rstrip("\r"), reason))
+        if not reason.startswith("M"):
+            # A subprogram, macro, rotary move or coordinate change may leave the tool
+            # anywhere (in the coordinates that follow): only an unknown M-code cannot.
+            self.x = self.y = self.z = NAN
 
     def move_line(self, i: int, x: float, y: float, z: float, arc: int = -1) -> None:
         """A line holding only a move (and F): travel, plunge, body or retract.
