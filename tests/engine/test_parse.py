@@ -188,3 +188,18 @@ def test_bulk_path_equals_line_by_line(rows, with_z, cycle, numbered):
     assert [(o.first_line, o.body_line, o.end_line) for o in bulk.ops] == [
         (o.first_line, o.body_line, o.end_line) for o in single.ops
     ]
+
+
+def test_after_a_subprogram_call_the_position_is_unknown_until_set():
+    block = "G0 X{x}. Y0.\nZ2.\nG1 Z-1. F100.\nG1 X{x2}.\nG0 Z25.\n"
+    text = SETUP + block.format(x=0, x2=5) + "M98 P100\nG0 Z25.\n" + block.format(x=10, x2=15)
+    p = parse_program(text)
+    after = p.motion.end[p.motion.line == 13]  # the G0 Z25. right after M98
+    assert np.isnan(after[0, :2]).all() and after[0, 2] == 25
+    assert p.groups[1].start_xyz == (10.0, 0.0, 25.0)
+
+
+def test_an_unknown_m_code_is_a_barrier_that_keeps_the_position():
+    p = parse_program(SETUP + "G0 X5. Y5.\nM19\nG0 X6.\n")
+    assert p.barriers[0].reason == "M19 is not interpreted"
+    assert p.motion.end[-1].tolist() == [6.0, 5.0, 25.0]
