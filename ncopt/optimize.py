@@ -1,0 +1,197 @@
+"""Re-sequence one parsed program: a reorder plan per tool group, within a time budget.
+
+Inside each movable group (operations of one tool between barriers, see ``ncopt.program``):
+
+1. the operations are put in the order that minimises travel between them — cut blocks are
+   asymmetric (``ncopt.blocks``), hole sets enter at their first and leave at their last hole;
+2. the holes of each hole set become an open path from where the machine is at that moment,
+   costed in machine time (``ncopt.sequencing`` with the ``Machine``).
+
+Tool order and barriers are never touched here; the plan goes through ``ncopt.program.reorder``,
+which refuses any plan that drops or repeats a hole or block.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ncopt.blocks import order_blocks
+from ncopt.machine import Machine
+from ncopt.program import CutBlock, Group, HoleSet, Program, Step, is_identity, reorder
+from ncopt.sequencing import solve_open_path
+
+__all__ = ["PlanStats", "optimize_program"]
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class PlanStats:
+    """What the sequencer changed: groups, holes and blocks re-sequenced."""
+
+    groups_changed: int
+    holes_resequenced: int
+    blocks_resequenced: int
+    stopped: bool
+
+
+def optimize_program(
+    program: Program,
+    machine: Machine,
+    *,
+    time_limit_s: float,
+    should_stop: Callable[[], bool] | None = None,
+    progress: Progress | None = None,
+) -> tuple[Program, PlanStats]:
+    """The program with every movable group re-sequenced, and what changed."""
+    deadline = time.monotonic() + max(0.0, time_limit_s)
+    weights = [_group_weight(program, g) for g in program.groups]
+    total_weight = sum(weights) or 1
+    plan: dict[int, tuple[Step, ...]] = {}
+    holes = blocks = 0
+    stopped = False
+    done_weight = 0
+    for group, weight in zip(program.groups, weights, strict=True):
+        if not group.movable or (weight <= 2 and len(group.ops) <= 1):  # nothing to order
+            done_weight += weight
+            continue
+        if should_stop is not None and should_stop():
+            stopped = True
+            break
+        remaining = max(0.0, deadline - time.monotonic())
+        share = remaining * weight / max(1, total_weight - done_weight)
+        steps = _plan_group(program, group, machine, share, should_stop)
+        done_weight += weight
+        if progress is not None:
+            progress(fraction=done_weight / total_weight, message=f"tool T{group.tool}")
+        if is_identity(program, group, steps):
+            continue
+        plan[group.index] = steps
+        holes += sum(len(program.ops[s.op].xy) for s in steps if s.holes is not None)
+        blocks += sum(isinstance(program.ops[i], CutBlock) for i in group.ops)
+    stats = PlanStats(len(plan), holes, blocks, stopped)
+    return (reorder(program, plan) if plan else program), stats
+
+
+def _group_weight(program: Program, group: Group) -> int:
+    """Rough share of the search a group deserves: its holes plus its operations."""
+    ops = [program.ops[i] for i in group.ops]
+    return sum(len(op.xy) for op in ops if isinstance(op, HoleSet)) + len(ops)
+
+
+def _plan_group(program, group, machine, budget_s, should_stop) -> tuple[Step, ...]:
+    ops = [program.ops[i] for i in group.ops]
+    if _any_overlap([_footprint(program, op) for op in ops]):
+        # Operations on the same material (roughing passes at growing depth, a finish pass,
+        # a pilot and its deep hole) must keep their order: only their holes are re-sequenced.
+        order = list(range(len(ops)))
+    else:
+        order = _order_operations(ops, group, machine, budget_s * 0.1, should_stop)
+    steps: list[Step] = []
+    here = np.array(group.start_xyz[:2], dtype=float)
+    hole_total = sum(len(op.xy) for op in ops if isinstance(op, HoleSet)) or 1
+    for index in order:
+        op = ops[index]
+        if isinstance(op, HoleSet):
+            # fast_tsp searches until its budget ends; small sets converge in milliseconds.
+            share = min(budget_s * 0.9 * len(op.xy) / hole_total, 0.25 + 0.005 * len(op.xy))
+            start = here if np.all(np.isfinite(here)) else None
+            result = solve_open_path(
+                op.xy, machine, start=start, time_limit_s=share, should_stop=should_stop
+            )
+            path = _never_worse(op.xy, result.order, start, machine)
+            steps.append(Step(op.index, tuple(int(h) for h in path)))
+            here = op.xy[path[-1]] if len(path) else here
+        else:
+            steps.append(Step(op.index))
+            here = np.array(op.exit_xyz[:2], dtype=float)
+    return tuple(steps)
+
+
+def _never_worse(xy: np.ndarray, order: np.ndarray, start, machine: Machine) -> np.ndarray:
+    """The solver's order, unless the program's own order is at least as fast."""
+    as_written = np.arange(len(xy))
+    if _path_time(xy, order, start, machine) < _path_time(xy, as_written, start, machine):
+        return order
+    return as_written
+
+
+def _path_time(xy: np.ndarray, order: np.ndarray, start, machine: Machine) -> float:
+    pts = xy[order]
+    if start is not None:
+        pts = np.vstack([np.asarray(start, dtype=float)[None, :2], pts])
+    if len(pts) < 2:
+        return 0.0
+    d = np.diff(pts, axis=0)
+    return float(machine.rapid_time_xy(d[:, 0], d[:, 1]).sum())
+
+
+FOOTPRINT_MARGIN_MM = 10.0
+
+
+def _footprint(program: Program, op) -> tuple[float, float, float, float]:
+    """XY box an operation works in, grown by a margin for the tool and arc bulges."""
+    if isinstance(op, HoleSet):
+        xy = op.xy
+    else:
+        xy = program.motion.end[op.rows[0] : op.rows[1], :2]
+        xy = np.vstack([xy, np.array(op.entry_xyz[:2])[None, :]])
+    xy = xy[np.all(np.isfinite(xy), axis=1)]
+    if not len(xy):
+        return (-np.inf, -np.inf, np.inf, np.inf)  # unknown: overlaps everything
+    radius = 0.0
+    if isinstance(op, CutBlock) and len(program.motion.arcs):
+        radius = float(program.motion.arcs[:, 1].max(initial=0.0))
+    margin = FOOTPRINT_MARGIN_MM + radius
+    lo, hi = xy.min(axis=0) - margin, xy.max(axis=0) + margin
+    return (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
+
+
+def _any_overlap(boxes: list[tuple[float, float, float, float]]) -> bool:
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            if a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]:
+                return True
+    return False
+
+
+def _order_operations(ops, group: Group, machine: Machine, budget_s, should_stop) -> list[int]:
+    """Order of the group's operations by travel time between them (asymmetric)."""
+    n = len(ops)
+    if n <= 1:
+        return list(range(n))
+    entries = np.array([op.entry_xyz for op in ops], dtype=float)
+    exits = np.array([op.exit_xyz for op in ops], dtype=float)
+    if not (np.all(np.isfinite(entries)) and np.all(np.isfinite(exits))):
+        return list(range(n))  # unknown positions: keep the program's order
+    start = np.array(group.start_xyz, dtype=float)
+    clear = group.clearance_z_mm
+    start_cost = np.array([[_travel_s(start, e, clear, machine) for e in entries]])
+    trans = np.array([[_travel_s(x, e, clear, machine) for e in entries] for x in exits])
+    result = order_blocks(
+        start_cost if np.all(np.isfinite(start_cost)) else np.zeros((1, n)),
+        trans[None, :, None, :],
+        time_limit_s=budget_s,
+        should_stop=should_stop,
+    )
+    return list(result.order)
+
+
+def _travel_s(a: np.ndarray, b: np.ndarray, clearance_z: float, machine: Machine) -> float:
+    """Retract to the clearance plane, rapid in XY, descend: the travel between operations."""
+    if not np.all(np.isfinite(a)):
+        return 0.0
+    up = max(0.0, clearance_z - a[2])
+    down = max(0.0, clearance_z - b[2])
+    return (
+        machine.rapid_time_s(0.0, 0.0, up)
+        + machine.rapid_time_s(b[0] - a[0], b[1] - a[1])
+        + machine.rapid_time_s(0.0, 0.0, down)
+    )

@@ -1,0 +1,221 @@
+"""``run_generate_nc_code``: what the background job computes for a scenario (DESIGN.md §5).
+
+For every enabled program of the scenario: parse, time, re-sequence within the budget, emit
+through the scenario's post, re-parse the output and prove it does the same machining. A
+program whose output fails verification, or is not faster, is returned unchanged with the
+reason in ``out_df``. A program that cannot be parsed gets status ``error`` with the
+line-numbered message; the others still run.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ncopt.errors import GCodeError, NcError
+from ncopt.machine import Machine
+
+__all__ = ["OUT_COLUMNS", "optimize_text", "run_generate_nc_code"]
+
+log = logging.getLogger(__name__)
+
+OUT_COLUMNS = (
+    "program", "status", "reason",
+    "cycle_time_old_s", "cycle_time_new_s", "saving_s", "saving_pct",
+    "rapid_s_old", "rapid_s_new", "cutting_s_old", "cutting_s_new",
+    "tool_change_s_old", "tool_change_s_new", "dwell_s_old", "dwell_s_new",
+    "rapid_distance_old_mm", "rapid_distance_new_mm",
+    "tool_changes_old", "tool_changes_new",
+    "holes", "blocks", "holes_resequenced", "blocks_resequenced",
+    "quantity_per_year", "hours_saved_per_year",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ProgramOutcome:
+    """One program's new text and its ``out_df`` row."""
+
+    new_text: str
+    row: dict[str, Any]
+
+
+def run_generate_nc_code(
+    conf: Mapping[str, Any],
+    progress: Callable[..., None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+):
+    """Optimize every enabled program of ``conf["scenario_dir"]``.
+
+    Returns ``(new_codes, old_codes, out_df)``: ``{program: nc_text}`` twice and one row per
+    program with the columns of ``OUT_COLUMNS``. ``conf["time_limit_s"]`` overrides the
+    scenario's ``time_limit_s`` setting.
+    """
+    import pandas as pd
+
+    from ncopt.scenario import load_scenario
+
+    report = progress or (lambda **_: None)
+    stop = should_stop or (lambda: False)
+    scenario = load_scenario(Path(conf["scenario_dir"]))
+    budget_s = float(conf.get("time_limit_s") or scenario.settings.time_limit_s)
+    post = make_post(scenario.settings.post)
+    entries = scenario.enabled_programs
+    report(fraction=0.0, stage="parse", message=f"{len(entries)} programs")
+    old_codes = {e.file: _read_program(scenario.program_path(e)) for e in entries}
+    weights = {name: max(1, text.count("\n")) for name, text in old_codes.items()}
+    deadline = time.monotonic() + budget_s
+    new_codes: dict[str, str] = {}
+    rows = []
+    done = 0
+    for entry in entries:
+        name = entry.file
+        share = (
+            max(0.0, deadline - time.monotonic())
+            * weights[name]
+            / max(1, sum(weights[e.file] for e in entries if e.file not in new_codes))
+        )
+        base = done / sum(weights.values())
+        frac = weights[name] / sum(weights.values())
+
+        def sub_progress(fraction=None, message=None, _b=base, _f=frac, _n=name, **_):
+            report(
+                fraction=_b + _f * (fraction or 0.0),
+                stage="sequence",
+                message=f"{_n}: {message or ''}".strip(),
+            )
+
+        outcome = optimize_text(
+            name,
+            old_codes[name],
+            scenario.machine,
+            post=post,
+            time_limit_s=share,
+            should_stop=stop,
+            progress=sub_progress,
+        )
+        outcome.row.update(_yearly(outcome.row, entry.quantity_per_year))
+        new_codes[name] = outcome.new_text
+        rows.append(outcome.row)
+        done += weights[name]
+        report(
+            fraction=done / sum(weights.values()),
+            stage="sequence",
+            message=f"{name}: {outcome.row['status']}",
+            best_cycle_time_s=_best_total(rows, old_codes, new_codes),
+        )
+    out_df = pd.DataFrame(rows, columns=list(OUT_COLUMNS))
+    report(fraction=1.0, stage="done", message=f"{len(rows)} programs")
+    return new_codes, old_codes, out_df
+
+
+def _read_program(path: Path) -> str | bytes:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data  # the parser reports where the bad bytes are
+
+
+def _best_total(rows, old_codes, new_codes) -> float | None:
+    times = [r["cycle_time_new_s"] for r in rows if r["cycle_time_new_s"] is not None]
+    return float(sum(times)) if times else None
+
+
+def _yearly(row: dict[str, Any], quantity_per_year: int) -> dict[str, Any]:
+    saving = row.get("saving_s") or 0.0
+    return {
+        "quantity_per_year": quantity_per_year,
+        "hours_saved_per_year": saving * quantity_per_year / 3600.0,
+    }
+
+
+def make_post(setting: str):
+    """The post for a scenario's ``post`` setting: the built-in Fanuc one or a .NET class."""
+    from ncopt.dotnet_post import DotNetPost, PostSpec, preflight
+
+    spec = PostSpec.parse(setting)
+    if spec is None:
+        return None  # ncopt.emit's built-in Fanuc-style post
+    preflight(spec)  # in a child: a broken runtime must not abort the work horse
+    return DotNetPost(spec)
+
+
+def optimize_text(
+    name: str,
+    text: str | bytes,
+    machine: Machine,
+    *,
+    post=None,
+    time_limit_s: float,
+    should_stop: Callable[[], bool] | None = None,
+    progress: Callable[..., None] | None = None,
+) -> ProgramOutcome:
+    """Optimize one program's text; never returns output that failed verification."""
+    from ncopt import emit, estimate_cycle_time, parse_program, verify_equivalent
+    from ncopt.optimize import optimize_program
+
+    row: dict[str, Any] = dict.fromkeys(OUT_COLUMNS)
+    row["program"] = name
+    original = text if isinstance(text, str) else text.decode("utf-8", errors="replace")
+    try:
+        old = parse_program(text, machine, name=name)
+    except GCodeError as exc:
+        row.update(status="error", reason=str(exc))
+        return ProgramOutcome(original, row)
+    old_time = estimate_cycle_time(old, machine)
+    _times(row, "old", old_time)
+    _times(row, "new", old_time)
+    row.update(
+        holes=old.hole_count,
+        blocks=sum(1 for op in old.ops if op.kind == "block"),
+        holes_resequenced=0,
+        blocks_resequenced=0,
+        saving_s=0.0,
+        saving_pct=0.0,
+    )
+    candidate, stats = optimize_program(
+        old, machine, time_limit_s=time_limit_s, should_stop=should_stop, progress=progress
+    )
+    if candidate is old:
+        row.update(status="unchanged", reason="no re-sequencing possible or needed")
+        return ProgramOutcome(original, row)
+    try:
+        new_text = emit(candidate, post, machine)
+        new = parse_program(new_text, machine, name=name)
+        verdict = verify_equivalent(old, new, machine)
+    except NcError as exc:
+        row.update(status="rejected", reason=f"output refused: {exc}")
+        return ProgramOutcome(original, row)
+    if not verdict.ok:
+        row.update(status="rejected", reason=f"verification failed: {verdict.first_difference}")
+        return ProgramOutcome(original, row)
+    new_time = estimate_cycle_time(new, machine)
+    if new_time.total_s >= old_time.total_s:
+        row.update(status="unchanged", reason="no faster order found")
+        return ProgramOutcome(original, row)
+    _times(row, "new", new_time)
+    saving = old_time.total_s - new_time.total_s
+    note = " (stopped early: best found so far)" if stats.stopped else ""
+    row.update(
+        status="optimized",
+        reason=f"re-sequenced and verified{note}",
+        saving_s=saving,
+        saving_pct=100.0 * saving / old_time.total_s if old_time.total_s else 0.0,
+        holes_resequenced=stats.holes_resequenced,
+        blocks_resequenced=stats.blocks_resequenced,
+    )
+    return ProgramOutcome(new_text, row)
+
+
+def _times(row: dict[str, Any], which: str, t) -> None:
+    row[f"cycle_time_{which}_s"] = t.total_s
+    row[f"rapid_s_{which}"] = t.rapid_s
+    row[f"cutting_s_{which}"] = t.cutting_s
+    row[f"tool_change_s_{which}"] = t.tool_change_s
+    row[f"dwell_s_{which}"] = t.dwell_s
+    row[f"rapid_distance_{which}_mm"] = t.rapid_distance_mm
+    row[f"tool_changes_{which}"] = t.tool_changes
