@@ -206,8 +206,14 @@ def _holes_time(program: Program, machine: Machine, start: np.ndarray) -> dict[s
     for p, parts, count in zip(program.hole_params, per_param, counts.tolist(), strict=True):
         if not count:
             continue
-        for key in out:
-            out[key] += count * parts[key] * p.repeats if key in parts else 0.0
+        for key in ("rapid", "feed", "dwell", "rapid_mm", "feed_mm"):
+            out[key] += count * parts[key] * p.repeats
+        if p.return_mode == 98 and p.repeats > 1:
+            # Each further repeat first comes back down from the initial level to R.
+            down = max(p.return_z_mm - p.r_mm, 0.0)
+            vz, az = machine.rapid_z_mm_min / 60.0, machine.accel_z_mm_s2
+            out["rapid"] += count * (p.repeats - 1) * trapezoid_time_s(down, vz, az)
+            out["rapid_mm"] += count * (p.repeats - 1) * down
     return out
 
 
@@ -233,8 +239,6 @@ def hole_cycle_time_s(p: HoleParams, machine: Machine) -> dict[str, float]:
             rapid.append(up)
         else:
             rapid.append(depth + up)
-    if p.return_mode == 98 and p.repeats > 1:
-        rapid.append(up)  # the next repeat comes back down from the initial level to R
     v_feed = min(p.feed_mm_min or machine.max_feed_mm_min, machine.max_feed_mm_min) / 60.0
     v_feed = min(v_feed, machine.rapid_z_mm_min / 60.0)
     az = machine.accel_z_mm_s2

@@ -137,3 +137,20 @@ def test_breakdown_adds_up(mixed_program, machine):
     parts = r.rapid_s + r.cutting_s + r.tool_change_s + r.dwell_s + r.spindle_s
     assert r.total_s == pytest.approx(parts)
     assert r.holes == 6 and r.blocks == 3 and r.tool_changes == 2
+
+
+def test_k_repeats_with_g98_come_back_down_before_each_repeat(machine):
+    # K3 at one place: 3 × (down 18 to R, cut 6, out 24) less the first descent's repeat
+    text = "G90 G0 X0 Y0 Z20.\nG98 G81 X0 Y0 Z-4. R2. F600. K3\nG80\n"
+    result = t(text, machine)
+    assert result.holes == 3
+    assert result.cutting_s == pytest.approx(3 * _fz(6, 600, machine), abs=MS)
+    assert result.rapid_s == pytest.approx(3 * _rz(18, machine) + 3 * _rz(24, machine), abs=MS)
+
+
+def test_g73_backs_off_by_the_peck_clearance_only(machine):
+    # depth 10, Q4, clearance 1: cut 4, 5, 3; back off 1 twice; out 10
+    text = "G90 G0 X0 Y0 Z0.\nG99 G73 X0 Y0 Z-10. R0. Q4. F600.\nG80\n"
+    result = t(text, machine)
+    assert result.cutting_s == pytest.approx(sum(_fz(d, 600, machine) for d in (4, 5, 3)), abs=MS)
+    assert result.rapid_s == pytest.approx(2 * _rz(1, machine) + _rz(10, machine), abs=MS)
