@@ -16,6 +16,7 @@ import os
 import sys
 from pathlib import Path
 
+from ncopt import cli_optimize
 from ncopt.cycle_time import estimate_cycle_time
 from ncopt.errors import GCodeError, NcError
 from ncopt.interpreter import parse_program
@@ -53,11 +54,14 @@ def _parser() -> argparse.ArgumentParser:
     where = stats.add_mutually_exclusive_group()
     where.add_argument("--scenario", help="DEPT/NAME: take the machine from this scenario")
     where.add_argument("--machine", type=Path, help="JSON file of machine sheet keys")
+    cli_optimize.add_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "optimize":
+        return cli_optimize.run(args)
     try:
         machine = machine_from_args(args.scenario, args.machine)
         data = _read(args.program)
