@@ -80,15 +80,21 @@ def child(path: str) -> dict:
         for g in program.groups
         if g.movable
     }
-    reordered = emit(reorder(program, plan))
+    planned = reorder(program, plan)
+    t4a = time.perf_counter()
+    cpu4a = time.process_time()
+    reordered = emit(planned)
     t4 = time.perf_counter()
+    cpu4 = time.process_time()
     return {
         "lines": program.n_lines,
         "parse_s": t1 - t0,
         "cycle_time_s": t2 - t1,
         "parse_cycle_cpu_s": cpu2 - cpu0,
         "emit_same_s": t3 - t2,
-        "emit_reordered_s": t4 - t3,
+        "reorder_s": t4a - t3,
+        "emit_reordered_s": t4 - t4a,
+        "emit_reordered_cpu_s": cpu4 - cpu4a,
         "identical": same.encode() == data,
         "reordered_lines": reordered.count("\n"),
         "holes": cycle.holes,
@@ -150,7 +156,11 @@ def _table(r: dict) -> None:
         ("  per CPU second", f"{r['lines_per_cpu_s']:,} lines/s (shared cores: wall > CPU)"),
         ("peak memory", f"{r['peak_mb']:.0f} MB (target ≤ 600)"),
         ("emit unchanged", f"{r['emit_same_s_median']:.3f} s, byte-identical: {r['identical']}"),
-        ("emit reordered", f"{r['emit_reordered_s_median']:.3f} s"),
+        ("reorder plan (all holes)", f"{r['reorder_s_median']:.3f} s"),
+        (
+            "emit reordered",
+            f"{r['emit_reordered_s_median']:.3f} s ({r['emit_reordered_cpu_s_median']:.3f} s CPU)",
+        ),
     ]
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
