@@ -32,7 +32,9 @@ _NUM = r"([-+]?(?:\d+\.?\d*|\.\d+))"
 _FAST = re.compile(
     rf"(?:N\d+ *)?(?:G(0?[01]) *)?(?:X{_NUM} *)?(?:Y{_NUM} *)?(?:Z{_NUM} *)?(?:F{_NUM} *)?\r?"
 )
-_MIN_RUN = 4
+# Below this a run is cheaper line by line than in bulk.
+_MIN_RUN = 8
+Runs = dict[int, tuple[int, int, int]]
 
 
 def _table(chars: str) -> np.ndarray:
@@ -43,7 +45,7 @@ def _table(chars: str) -> np.ndarray:
 
 _ALLOWED = _table("NXYZ0123456789.-+ \r\n")
 _DIGIT = _table("0123456789")
-_FIRST = _table("NX")
+_FIRST = _table("NXYZ")
 _SEQUENCE = re.compile(r"(?m)^N\d+ *")
 _NUMBER = _table("0123456789.-+")
 _LETTER = _table("XYZ")
@@ -60,14 +62,17 @@ def parse_program(text: str | bytes, machine: Machine | None = None, name: str =
     text = decode_program(text, name)
     lines = text.split("\n")
     builder = Builder(text, lines, machine)
-    _run(builder, lines, _runs(text, builder.line_starts))
+    runs, axes = _runs(text, builder.line_starts)
+    builder.run_axes = axes
+    _run(builder, lines, runs)
     if builder.issues:
         raise GCodeError(builder.issues[:MAX_ISSUES], name)
     return builder.finish()
 
 
-def _runs(text: str, line_starts: np.ndarray) -> dict[int, tuple[int, int, int]]:
-    """Runs of ``X<num> Y<num>`` lines: ``{first line: (end line, text start, text end)}``.
+def _runs(text: str, line_starts: np.ndarray) -> tuple[Runs, np.ndarray]:
+    """Runs of bare-coordinate lines ``[N<n>] [X<num>] [Y<num>] [Z<num>]``: ``{first line:
+    (end line, text start, text end)}``, and per line which of X, Y, Z it holds (n, 3).
 
     Found with numpy over the character codes of the whole text (no Python work per line);
     their numbers are then converted in bulk (``_columns``). This is what makes big drilling
@@ -76,7 +81,7 @@ def _runs(text: str, line_starts: np.ndarray) -> dict[int, tuple[int, int, int]]
     """
     n = len(line_starts) - 1
     if n < _MIN_RUN or not text:
-        return {}
+        return {}, np.zeros((n, 3), dtype=np.int8)
     codes = _codes(text)
     pos = {c: np.flatnonzero(codes == c) for c in b"XYZN +-"}
     # Each check looks at the few positions of one character, not at the whole text again.
@@ -92,14 +97,15 @@ def _runs(text: str, line_starts: np.ndarray) -> dict[int, tuple[int, int, int]]
     simple = _per_line(np.sort(np.concatenate(bad)), starts, ends) == 0
     simple &= _FIRST[codes[np.minimum(starts, len(codes) - 1)]]
     simple &= (ends > starts) & (codes[np.maximum(ends - 1, 0)] == 10)
-    # X then Y then optionally Z, once each: count and order per line.
-    nx, ny, nz = (_per_line(pos[c], starts, ends) for c in (88, 89, 90))
-    simple &= (nx == 1) & (ny == 1) & (nz <= 1)
-    py = _first_at(pos[89], starts)
-    simple &= py > _first_at(pos[88], starts)
-    simple &= (nz == 0) | (_first_at(pos[90], starts) > py)
-    kind = np.where(simple, 1 + nz, 0)
-    return _stretches(kind, line_starts)
+    # X, Y, Z at most once each, at least one of them, in that order.
+    axes = np.column_stack([_per_line(pos[c], starts, ends) for c in (88, 89, 90)])
+    simple &= (axes <= 1).all(axis=1) & (axes.sum(axis=1) >= 1)
+    has = axes.astype(bool)
+    px, py, pz = (_first_at(pos[c], starts) for c in (88, 89, 90))
+    simple &= ~(has[:, 0] & has[:, 1]) | (px < py)
+    simple &= ~(has[:, 1] & has[:, 2]) | (py < pz)
+    simple &= ~(has[:, 0] & has[:, 2]) | (px < pz)
+    return _stretches(simple.astype(np.int8), line_starts), axes.astype(np.int8)
 
 
 def _at(codes: np.ndarray, positions: np.ndarray) -> np.ndarray:
@@ -130,8 +136,8 @@ def _per_line(positions: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np
     return np.searchsorted(positions, ends) - np.searchsorted(positions, starts)
 
 
-def _stretches(kind: np.ndarray, line_starts: np.ndarray) -> dict[int, tuple[int, int, int]]:
-    """Maximal stretches of lines of one non-zero ``kind`` (1: X Y, 2: X Y Z)."""
+def _stretches(kind: np.ndarray, line_starts: np.ndarray) -> Runs:
+    """Maximal stretches of lines of one non-zero ``kind``."""
     change = np.flatnonzero(np.diff(np.concatenate(([0], kind, [0]))))
     out: dict[int, tuple[int, int, int]] = {}
     for first, end in zip(change[:-1].tolist(), change[1:].tolist(), strict=True):
@@ -140,7 +146,7 @@ def _stretches(kind: np.ndarray, line_starts: np.ndarray) -> dict[int, tuple[int
     return out
 
 
-def _run(b: Builder, lines: list[str], runs: dict[int, tuple[int, int, int]]) -> None:
+def _run(b: Builder, lines: list[str], runs: Runs) -> None:
     """The line loop: runs go to ``_bulk``; single lines try the fast regex, else the full
     tokenizer and interpreter (``Builder.line``)."""
     n = len(lines)
@@ -208,14 +214,16 @@ def _bulk(b: Builder, lines: list[str], first: int, run: tuple[int, int, int]) -
     role the first one got) they are appended in bulk, else line by line."""
     end, _start, e = run
     _one(b, first, lines[first])
-    cols = _columns(b, b.text[b.line_starts[first + 1] : e], end - first - 1)
+    axes = b.run_axes[first + 1 : end]
+    cols = _columns(b, b.text[b.line_starts[first + 1] : e], axes)
     if cols is not None and b.fast_ok and not b.issues:
         xs, ys, zs = cols
-        if b.cycle and b.holes_open and zs is None:
+        any_z = bool(axes[:, 2].any())
+        if b.cycle and b.holes_open and not any_z:
             b.add_holes(first + 1, xs, ys)
             return end
-        if not b.cycle and b.motion <= 1 and _steady_move(b, zs):
-            b.add_moves(first + 1, xs, ys, zs)
+        if not b.cycle and b.motion <= 1 and _steady_move(b, zs if any_z else None):
+            b.add_moves(first + 1, xs, ys, zs if any_z else None)
             return end
     for i in range(first + 1, end):
         _one(b, i, lines[i])
@@ -231,22 +239,35 @@ def _steady_move(b: Builder, zs: np.ndarray | None) -> bool:
 
 
 def _columns(
-    b: Builder, text: str, count: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
-    """X, Y (and Z) of ``count`` lines ``X<num> Y<num> [Z<num>]`` (checked by ``_runs``), or
-    None when they cannot be read in bulk (then the lines go one by one and report their own
-    errors)."""
+    b: Builder, text: str, axes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """X, Y, Z after each of the lines (``axes``: which words each holds, checked by
+    ``_runs``); a missing word keeps the last value (modal). None when the numbers cannot be
+    read in bulk: then the lines go one by one and report their own errors."""
     if "N" in text:
         text = _SEQUENCE.sub("", text)
-    width = 3 if "Z" in text else 2
-    if count <= 0 or (b.increment and text.count(".") != width * count):
+    total = int(axes.sum())
+    if not len(axes) or (b.increment and text.count(".") != total):
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a malformed number shows as a wrong count below
         flat = text.replace("X", " ").replace("Y", " ").replace("Z", " ")
         values = np.fromstring(flat, sep=" ")
-    if values.shape != (width * count,):
+    if values.shape != (total,):
         return None
-    table = values.reshape(count, width)
-    zs = table[:, 2].copy() if width == 3 else None
-    return table[:, 0].copy(), table[:, 1].copy(), zs
+    index = (
+        np.cumsum(axes, axis=1) - axes + (np.cumsum(axes.sum(axis=1)) - axes.sum(axis=1))[:, None]
+    )
+    out = []
+    for axis, start in enumerate((b.x, b.y, b.z)):
+        have = axes[:, axis].astype(bool)
+        col = np.where(have, values[np.minimum(index[:, axis], total - 1)], np.nan)
+        out.append(col if have.all() else _forward_fill(col, have, start))
+    return out[0], out[1], out[2]
+
+
+def _forward_fill(col: np.ndarray, have: np.ndarray, start: float) -> np.ndarray:
+    """Modal coordinates: where a line has no word, the value of the line before."""
+    last = np.where(have, np.arange(1, len(col) + 1), 0)
+    np.maximum.accumulate(last, out=last)
+    return np.concatenate(([start], col))[last]

@@ -126,6 +126,7 @@ class Builder:
 
         self._execute_line = execute_line
         self.issues: list[GCodeIssue] = []
+        self.run_axes = np.zeros((len(lines), 3), dtype=np.int8)  # set by the interpreter
         self.rows = Rows()
         self.x = self.y = self.z = NAN
         self.motion, self.feed, self.plane = 0, 0.0, 17

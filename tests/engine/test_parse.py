@@ -159,19 +159,26 @@ def test_reorder_refuses_plans_that_lose_or_repeat_holes():
         reorder(p, {0: [Step(op.index, (2, 0, 1, 1))]})
 
 
-def _lines(draw_xy, with_z: bool, numbered: bool) -> str:
-    return "".join(
-        (f"N{100 + i} " if numbered else "") + f"X{x} Y{y}" + (f" Z{z}" if with_z else "") + "\n"
-        for i, (x, y, z) in enumerate(draw_xy)
-    )
+def _lines(rows, with_z: bool, numbered: bool) -> str:
+    out = []
+    for i, (x, y, z, keep) in enumerate(rows):
+        words = [f"X{x}" if "x" in keep else "", f"Y{y}" if "y" in keep else ""]
+        words.append(f"Z{z}" if with_z and ("z" in keep or keep == "") else "")
+        line = " ".join(w for w in words if w) or f"X{x}"
+        out.append((f"N{100 + i} " if numbered else "") + line + "\n")
+    return "".join(out)
 
 
 coords = st.decimals(min_value=-999, max_value=999, places=3, allow_nan=False).map(str)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
-    rows=st.lists(st.tuples(coords, coords, coords), min_size=5, max_size=30),
+    rows=st.lists(
+        st.tuples(coords, coords, coords, st.sampled_from(["xy", "xyz", "x", "y", "z", ""])),
+        min_size=9,
+        max_size=30,
+    ),
     with_z=st.booleans(),
     cycle=st.booleans(),
     numbered=st.booleans(),
