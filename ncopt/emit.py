@@ -78,8 +78,19 @@ class _Cursor:
 
 
 def emit(program: Program, post: object | None = None, machine: Machine | None = None) -> str:
-    """NC text for ``program``. ``post`` None or ``"fanuc"`` is the built-in Fanuc-style
-    writer; an object with ``emit(json) -> str`` (a .NET post) gets ``program_to_json``."""
+    """NC text for ``program``.
+
+    ``post`` None or ``"fanuc"`` is the built-in Fanuc-style writer; a ``dotnet:<dll>:<Class>``
+    setting or an object with ``emit(json) -> str`` (a ``DotNetPost``) gets
+    ``program_to_json(program, machine or Machine())``.
+    """
+    if isinstance(post, str) and post.strip().lower() not in ("", "fanuc"):
+        from ncopt.dotnet_post import DotNetPost, PostProcessorError, PostSpec
+
+        spec = PostSpec.parse(post)
+        if spec is None:
+            raise PostProcessorError(f"unknown post {post!r}: use fanuc or dotnet:<dll>:<Class>")
+        post = DotNetPost(spec)
     if post is not None and not isinstance(post, str):
         return post.emit(program_to_json(program, machine or Machine()))
     if not program.plan:

@@ -4,7 +4,8 @@ Both programs are parsed (``ncopt.interpreter``); the check compares what the ma
 not the text:
 
 1. the same barriers (subprogram calls, macros, …), with the same text, in the same order;
-2. the same tools in the same order of tool changes (as a multiset if regrouping is allowed);
+2. the same tools in the same order of tool changes (as a multiset if regrouping is allowed)
+   and as many spindle starts;
 3. the same multiset of holes: position, cycle, bottom Z, R, Q, dwell, feed, repeats, spindle
    speed, tool, coolant, and the barrier section they are in (nothing crosses a barrier);
 4. the same multiset of cut blocks, each with the same moves in the same order (kind, end
@@ -96,6 +97,11 @@ def _tools(old: Program, new: Program, allow_regroup: bool) -> str:
         a, b = sorted(a), sorted(b)
     if a != b:
         return f"tool changes differ: old T{a}, new T{b}"
+    if len(old.spindle_starts) != len(new.spindle_starts):
+        return (
+            f"the old program starts the spindle {len(old.spindle_starts)} times, "
+            f"the new one {len(new.spindle_starts)}"
+        )
     return ""
 
 

@@ -201,3 +201,18 @@ def test_emit_hands_a_dotnet_style_post_the_json(mixed_program, machine):
             return f"({len(json.loads(program_json)['pieces'])} PIECES)\n"
 
     assert emit(parse_program(mixed_program, machine), Post()).startswith("(")
+
+
+def test_an_unknown_post_name_is_refused(mixed_program, machine):
+    from ncopt.dotnet_post import PostProcessorError
+
+    p = parse_program(mixed_program, machine)
+    assert emit(p, "FANUC") == mixed_program
+    with pytest.raises(PostProcessorError):
+        emit(p, "heidenhain")
+
+
+def test_a_dropped_spindle_start_is_caught(mixed_program, machine):
+    old = parse_program(mixed_program, machine)
+    new = parse_program(mixed_program.replace("S3000 M3\n", "S3000\n"), machine)
+    assert "spindle" in verify_equivalent(old, new, machine).first_difference
