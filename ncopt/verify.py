@@ -176,7 +176,8 @@ def _move_table(program: Program) -> np.ndarray:
     is_arc = m.kind == MoveKind.ARC
     if is_arc.any():
         arc[is_arc] = m.arcs[m.aux[is_arc], :2]
-    table = np.column_stack([m.kind.astype(float), m.end, m.feed_mm_min, arc])
+    feed = np.where(m.kind == MoveKind.RAPID, 0.0, m.feed_mm_min)  # F does not act on G0
+    table = np.column_stack([m.kind.astype(float), m.end, feed, arc])
     return np.nan_to_num(table.round(_DECIMALS), nan=np.inf)
 
 

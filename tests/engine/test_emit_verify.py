@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from ncopt import GCodeError, emit, parse_program, program_to_json, verify_equivalent
 from ncopt.program import CutBlock, HoleSet, Step, reorder
-from tests.engine.programs import program
+from tests.engine.programs import FOOTER, HEADER, drill_tool, mill_tool, program
 
 SETTINGS = settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -216,3 +216,51 @@ def test_a_dropped_spindle_start_is_caught(mixed_program, machine):
     old = parse_program(mixed_program, machine)
     new = parse_program(mixed_program.replace("S3000 M3\n", "S3000\n"), machine)
     assert "spindle" in verify_equivalent(old, new, machine).first_difference
+
+
+_cycles = st.sampled_from(
+    [
+        ("G81", "Z-5. R2. F300."),
+        ("G83", "Z-20. R1. Q3. F200."),
+        ("G82", "Z-2. R2. P300 F250."),
+        ("G84", "Z-10. R5. F125."),
+    ]
+)
+
+
+@st.composite
+def mixed_programs(draw):
+    """Several tools (drilling with any cycle, G98 or G99, or milling), subprogram barriers
+    between them, metric or inch."""
+    body = ""
+    for tool in range(1, draw(st.integers(1, 4)) + 1):
+        if draw(st.booleans()):
+            cycle, words = draw(_cycles)
+            holes = draw(st.lists(_coords, min_size=1, max_size=12, unique=True))
+            segment = drill_tool(tool, holes, cycle, words)
+            body += segment.replace("G99 ", "G98 ") if draw(st.booleans()) else segment
+        else:
+            body += mill_tool(tool, draw(st.lists(_coords, min_size=1, max_size=4, unique=True)))
+        if draw(st.booleans()):
+            body += "M98 P1000\n"
+    text = HEADER + body + FOOTER
+    return text.replace("G21", "G20") if draw(st.booleans()) else text
+
+
+@SETTINGS
+@given(text=mixed_programs(), seed=st.integers(0, 2**32 - 1))
+def test_random_reorderings_of_mixed_programs_verify(machine, text, seed):
+    old = parse_program(text, machine)
+    assert emit(old) == text
+    new = parse_program(_reordered_text(text, machine, seed), machine)
+    report = verify_equivalent(old, new, machine)
+    assert report.ok, report.first_difference
+
+
+def test_the_modal_feed_does_not_make_rapids_differ(machine):
+    # A block moved to the front meets F unset where it used to meet F600 before its G0.
+    text = program([], [(0.0, 0.0), (0.01, 0.0)])
+    old = parse_program(text, machine)
+    blocks = [i for i, op in enumerate(old.ops) if isinstance(op, CutBlock)]
+    new_text = emit(reorder(old, {old.ops[blocks[0]].group: [Step(i) for i in blocks[::-1]]}))
+    assert verify_equivalent(old, parse_program(new_text, machine), machine).ok
