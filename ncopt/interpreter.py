@@ -21,6 +21,7 @@ import numpy as np
 
 from ncopt.errors import GCodeError
 from ncopt.gcode import MAX_ISSUES, decode_program
+from ncopt.geometry import ArcError, arc_geometry
 from ncopt.machine import Machine
 from ncopt.program import Program
 from ncopt.structure import Builder
@@ -31,6 +32,10 @@ _NUM = r"([-+]?(?:\d+\.?\d*|\.\d+))"
 # Bare coordinates with an optional G0/G1 and F, in the order CAM systems write them.
 _FAST = re.compile(
     rf"(?:N\d+ *)?(?:G(0?[01]) *)?(?:X{_NUM} *)?(?:Y{_NUM} *)?(?:Z{_NUM} *)?(?:F{_NUM} *)?\r?"
+)
+# A G17 arc by centre as CAM systems write it (no K, no R): the commonest slow line.
+_ARC = re.compile(
+    rf"(?:N\d+ *)?G0?([23]) *X{_NUM} *Y{_NUM} *(?:Z{_NUM} *)?I{_NUM} *J{_NUM} *(?:F{_NUM} *)?\r?"
 )
 # Below this a run is cheaper line by line than in bulk.
 _MIN_RUN = 8
@@ -167,7 +172,8 @@ def _run(b: Builder, lines: list[str], runs: Runs) -> None:
 def _one(b: Builder, i: int, line: str) -> None:
     m = _FAST.fullmatch(line) if b.fast_ok else None
     if m is None:
-        b.line(i, line)
+        if not (b.fast_ok and _arc(b, i, line)):
+            b.line(i, line)
         return
     g, xs, ys, zs, fs = m.groups()
     if xs is None and ys is None and zs is None:
@@ -199,6 +205,26 @@ def _one(b: Builder, i: int, line: str) -> None:
         b.x, b.y, b.z = x, y, z
         return
     b.move_line(i, x, y, z)
+
+
+def _arc(b: Builder, i: int, line: str) -> bool:
+    """A plain G17 arc line without the tokenizer; False to let the slow path handle it (and
+    report its errors)."""
+    m = _ARC.fullmatch(line)
+    if m is None or b.cycle or b.plane != 17 or not b.known():
+        return False
+    g, xs, ys, zs, is_, js, fs = m.groups()
+    end = (_value(b, xs), _value(b, ys), b.z if zs is None else _value(b, zs))
+    try:
+        geo = arc_geometry(b.xyz, end, 17, g == "2", (_value(b, is_), _value(b, js), 0.0), None)
+    except ArcError:
+        return False
+    b.motion = int(g)
+    if fs is not None:
+        b.feed = float(fs)
+    b.rows.arcs.append((geo.length_mm, geo.radius_mm, *geo.tangent_in, *geo.tangent_out))
+    b.move_line(i, *end, arc=len(b.rows.arcs) - 1)
+    return True
 
 
 def _value(b: Builder, text: str) -> float:

@@ -210,3 +210,18 @@ def test_an_unknown_m_code_is_a_barrier_that_keeps_the_position():
     p = parse_program(SETUP + "G0 X5. Y5.\nM19\nG0 X6.\n")
     assert p.barriers[0].reason == "M19 is not interpreted"
     assert p.motion.end[-1].tolist() == [6.0, 5.0, 25.0]
+
+
+def test_arc_fast_path_equals_the_tokenizer():
+    text = SETUP + (
+        "G0 X10. Y10.\nZ2.\nG1 Z-1. F150.\nG3 X14. Y14. I0. J4. F500.\nN7 G02 X14. Y14. I-2. J-2.\n"
+        "G2 X20. Y14. Z-2. I3. J0.\nG1 X30.\nG0 Z25.\n"
+    )
+    fast = parse_program(text)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(interpreter, "_ARC", interpreter.re.compile("(?!)"))
+        slow = parse_program(text)
+    np.testing.assert_array_equal(fast.motion.arcs, slow.motion.arcs)
+    np.testing.assert_array_equal(fast.motion.end, slow.motion.end)
+    np.testing.assert_array_equal(fast.motion.feed_mm_min, slow.motion.feed_mm_min)
+    assert len(fast.motion.arcs) == 3
