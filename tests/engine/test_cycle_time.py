@@ -154,3 +154,17 @@ def test_g73_backs_off_by_the_peck_clearance_only(machine):
     result = t(text, machine)
     assert result.cutting_s == pytest.approx(sum(_fz(d, 600, machine) for d in (4, 5, 3)), abs=MS)
     assert result.rapid_s == pytest.approx(2 * _rz(1, machine) + _rz(10, machine), abs=MS)
+
+
+def test_a_reordered_program_is_timed_as_the_text_it_emits(mixed_program, machine):
+    from ncopt import emit
+    from ncopt.program import HoleSet, Step, reorder
+
+    p = parse_program(mixed_program, machine)
+    i = next(k for k, op in enumerate(p.ops) if isinstance(op, HoleSet))
+    q = reorder(p, {p.ops[i].group: [Step(i, (5, 0, 4, 1, 3, 2))]})
+    direct = estimate_cycle_time(q, machine)
+    assert direct == estimate_cycle_time(parse_program(emit(q), machine), machine)
+    assert direct.holes == 6 and direct.rapid_distance_mm != pytest.approx(
+        t(mixed_program, machine).rapid_distance_mm
+    )
