@@ -183,12 +183,25 @@ class Supervisor:
             return
         kind = msg.pop("event", None)
         if kind == "progress":
+            budget = msg.pop("time_limit_s", None)
+            if budget is not None:
+                self._adopt_engine_budget(float(budget))
             run.progress.update({k: v for k, v in msg.items() if v is not None})
             run.progress_dirty = True
         elif kind == "result":
             run.result_path = msg.get("path")
         elif kind == "error":
             run.error = msg
+
+    def _adopt_engine_budget(self, budget_s: float) -> None:
+        """The engine's own budget (the scenario's time_limit_s) becomes the soft limit when
+        the caller gave none: the status then shows the limit that actually applies, and the
+        hard limit follows it instead of staying at the 30-minute backstop."""
+        if self.config.get("time_limit_s") is not None or not budget_s > 0:
+            return
+        self.soft_s = budget_s
+        self.hard_s = budget_s * 1.5 + 60.0
+        self.update(limits={"soft_s": self.soft_s, "hard_s": self.hard_s})
 
     def _police(self, horse: subprocess.Popen, run: _Run, elapsed: float, now: float) -> None:
         """Apply requests and limits; escalate SIGTERM to SIGKILL after the grace period."""

@@ -64,7 +64,8 @@ def run_generate_nc_code(
     budget_s = float(conf.get("time_limit_s") or scenario.settings.time_limit_s)
     post = make_post(scenario.settings.post)
     entries = scenario.enabled_programs
-    report(fraction=0.0, stage="parse", message=f"{len(entries)} programs")
+    # time_limit_s tells the supervisor the budget that applies (see run_optimization_async).
+    report(fraction=0.0, stage="parse", message=f"{len(entries)} programs", time_limit_s=budget_s)
     old_codes = {e.file: _read_program(scenario.program_path(e)) for e in entries}
     weights = {name: max(1, text.count("\n")) for name, text in old_codes.items()}
     deadline = time.monotonic() + budget_s

@@ -79,3 +79,11 @@ def hard_exit(conf, progress=None, should_stop=None):
 def self_kill(conf, progress=None, should_stop=None):
     time.sleep(float(conf["params"].get("delay", 0.0)))
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+def reports_budget(conf, progress=None, should_stop=None):
+    """Like the engine: announce the scenario's budget, then work until asked to stop."""
+    progress(fraction=0.0, stage="parse", time_limit_s=float(conf["params"]["budget_s"]))
+    while not should_stop():
+        time.sleep(0.05)
+    return _result()

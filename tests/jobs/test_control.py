@@ -128,3 +128,17 @@ def test_unresponsive_supervisor_is_killed_by_the_cancel_backstop(scenario):
         timeout_s=3,
         what="group killed",
     )
+
+
+def test_engine_budget_becomes_the_soft_limit_when_none_was_given(scenario):
+    start("reports_budget", params={"budget_s": 1.0})
+    final = wait_terminal(timeout_s=15)
+    assert final["state"] == "succeeded" and "time limit of 1 s" in final["note"]
+    assert final["limits"] == {"soft_s": 1.0, "hard_s": 61.5}
+
+
+def test_explicit_limit_wins_over_engine_budget(scenario):
+    start("reports_budget", params={"budget_s": 100.0}, time_limit_s=1.0, hard_limit_s=20)
+    final = wait_terminal(timeout_s=15)
+    assert final["state"] == "succeeded"
+    assert final["limits"] == {"soft_s": 1.0, "hard_s": 20.0}
