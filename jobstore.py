@@ -241,8 +241,17 @@ def derive_state(info: dict[str, Any]) -> str:
     state = info.get("state")
     if state not in ACTIVE_STATES:
         return str(state)
-    if info.get("host") == HOST and info.get("backend", "local") == "local":
+    if info.get("host") == HOST:
+        # Also for a Celery job run by a worker on this host: a dead PID is proof at once,
+        # where a lease would take its full length to expire.
         return state if _local_process_alive(info) else JobState.LOST.value
+    if info.get("backend") == "celery" and not info.get("host"):
+        # Still in the broker, claimed by no worker: nothing heartbeats it yet, so a long wait
+        # behind busy workers is not a death. Lost only past $NCOPT_QUEUE_TIMEOUT_S (1 day).
+        created = parse_utc(info.get("created_at"))
+        waited_s = (dt.datetime.now(dt.UTC) - created).total_seconds() if created else 1e18
+        fresh = waited_s < env_float("NCOPT_QUEUE_TIMEOUT_S", 86400.0)
+        return state if fresh else JobState.LOST.value
     beat = parse_utc(info.get("heartbeat_at"))
     lease = env_float("NCOPT_LEASE_S", 30.0)
     if beat is None or (dt.datetime.now(dt.UTC) - beat).total_seconds() > lease:
