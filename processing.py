@@ -224,7 +224,25 @@ def _spawn_supervisor(folder: Path, job_id: str) -> None:
 
 
 def _submit_celery(folder: Path, config: dict[str, Any]) -> None:
-    raise InputError("the celery backend is not available in this build; use NCOPT_BACKEND=local")
+    job_id = config["job_id"]
+    try:
+        import celery_app  # lazily: Celery costs ~0.3 s to import and only this path needs it
+
+        task_id = celery_app.enqueue(
+            config["department"], config["scenario"], job_id, config["limits"]["hard_s"]
+        )
+    except Exception as exc:
+        # Never leave a queued job that no worker will ever see: record why, then refuse.
+        update_status(
+            folder,
+            job_id,
+            only_if_active=True,
+            state=JobState.FAILED.value,
+            finished_at=utc_now(),
+            error={"type": type(exc).__name__, "message": f"enqueue failed: {exc}"},
+        )
+        raise JobError(f"could not send the job to the Celery broker: {exc}") from exc
+    update_status(folder, job_id, celery_task_id=task_id)
 
 
 def process_optimization_async(department: str, scenario: str, job_id: str) -> int:
@@ -311,7 +329,10 @@ def cancel_optimization(
     write_control(folder, job_id, action)
     grace = grace_s if grace_s is not None else env_float("NCOPT_GRACE_S", 5.0)
     if not finish:
-        backstop = _cancel_backstop(folder, job_id, grace + 2.0)
+        if info.get("backend") == "celery":
+            backstop = _celery_cancel_backstop(folder, job_id, grace + 2.0)
+        else:
+            backstop = _cancel_backstop(folder, job_id, grace + 2.0)
         if wait:
             backstop()
         else:
@@ -356,6 +377,29 @@ def _cancel_backstop(folder: Path, job_id: str, patience_s: float):
             state=JobState.CANCELLED.value,
             finished_at=utc_now(),
             note="cancelled; the job did not answer and was killed",
+        )
+
+    return backstop
+
+
+def _celery_cancel_backstop(folder: Path, job_id: str, patience_s: float):
+    """A Celery job's supervisor may be on another host: no signals from here, but the
+    worker kills the pool process running the task (``revoke``), and its work horse with it."""
+
+    def backstop() -> None:
+        if _wait_terminal(folder, job_id, patience_s):
+            return
+        from celery_app import kill_task
+
+        log.warning("job %s did not answer a cancel within %.1f s: revoking it", job_id, patience_s)
+        kill_task((read_status(folder) or {}).get("celery_task_id"))
+        update_status(
+            folder,
+            job_id,
+            only_if_active=True,
+            state=JobState.CANCELLED.value,
+            finished_at=utc_now(),
+            note="cancelled; the job did not answer and its Celery task was killed",
         )
 
     return backstop
