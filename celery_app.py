@@ -39,6 +39,10 @@ from jobstore import (
     utc_now,
 )
 
+# At import, not lazily: `celery -A celery_app` puts the working directory on sys.path only
+# while it loads this module, so a later import of a sibling module would fail.
+from run_optimization_async import supervise
+
 __all__ = ["TASK_NAME", "app", "enqueue", "kill_task", "run_job", "task_time_limit_s"]
 
 log = logging.getLogger(__name__)
@@ -114,7 +118,19 @@ def kill_task(task_id: str | None) -> None:
 def run_job(self: Any, department: str, scenario: str, job_id: str) -> dict[str, Any]:
     """Run one job's supervisor here, unless another delivery of it already did or does."""
     folder = scenario_dir(department, scenario)
-    skip = _claim(folder, job_id, self.request.id, self.request.hostname)
+    try:
+        skip = _claim(folder, job_id, self.request.id, self.request.hostname)
+    except Exception as exc:
+        # Say so in the status, or the job would wait as queued until the queue timeout.
+        update_status(
+            folder,
+            job_id,
+            only_if_active=True,
+            state=JobState.FAILED.value,
+            finished_at=utc_now(),
+            error={"type": type(exc).__name__, "message": f"worker could not start it: {exc}"},
+        )
+        raise
     if skip:
         log.info("job %s not run again: %s", job_id, skip)
         return {"job_id": job_id, "skipped": skip}
@@ -126,8 +142,6 @@ def run_job(self: Any, department: str, scenario: str, job_id: str) -> dict[str,
 
 
 def _supervise(folder: Path, job_id: str) -> int:
-    from run_optimization_async import supervise
-
     try:
         return supervise(folder, job_id)
     except SystemExit as exc:  # the status file was taken over by a newer job
