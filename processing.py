@@ -392,7 +392,10 @@ def _celery_cancel_backstop(folder: Path, job_id: str, patience_s: float):
         from celery_app import kill_task
 
         log.warning("job %s did not answer a cancel within %.1f s: revoking it", job_id, patience_s)
-        kill_task((read_status(folder) or {}).get("celery_task_id"))
+        try:
+            kill_task((read_status(folder) or {}).get("celery_task_id"))
+        except Exception:  # broker down: still record the cancel, or the job stays queued
+            log.exception("could not revoke job %s", job_id)
         update_status(
             folder,
             job_id,
