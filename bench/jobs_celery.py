@@ -176,12 +176,12 @@ def print_table(figures: dict) -> None:
         ("start → running (ms, median)", "start_to_running_ms"),
         ("start → running (ms, max)", "start_to_running_max_ms"),
     ]
-    print(f"{'':34}{'local':>12}{'celery':>12}")
+    print(f"{'':44}{'local':>12}{'celery':>12}")
     for label, key in rows:
-        print(f"{label:34}{figures['local'][key]:>12}{figures['celery'][key]:>12}")
+        print(f"{label:44}{figures['local'][key]:>12}{figures['celery'][key]:>12}")
     for key in ("wall_s", "overhead_per_job_s", "max_running_seen", "succeeded"):
         local, celery = figures["local"]["forty_jobs"][key], figures["celery"]["forty_jobs"][key]
-        print(f"{'40 quick jobs, 2 slots: ' + key:34}{local:>12}{celery:>12}")
+        print(f"{'40 quick jobs, 2 slots: ' + key:44}{local:>12}{celery:>12}")
 
 
 def main() -> None:
