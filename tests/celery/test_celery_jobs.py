@@ -74,6 +74,21 @@ def test_cancel_ends_cancelled(start_worker):
     assert final["note"] == "cancelled on request"
 
 
+def test_finish_now_keeps_the_best_found(start_worker):
+    start_worker()
+    make_scenario(jobstore.data_dir())
+    start("sleepy", params={"seconds": 30})
+    # Once the engine reports: a finish request (SIGUSR1) sent in the ~0.1 s before the work
+    # horse installs its handler would kill it (a race of the supervisor, also local).
+    wait_for(lambda: status()["progress"].get("stage") == "search", 15, "engine progress")
+    reply = processing.cancel_optimization("dept", "scen", finish=True)
+    assert reply["requested"] and reply["action"] == "finish"
+    final = wait_terminal(timeout_s=10)
+    assert final["state"] == "succeeded", final["error"]
+    assert final["note"] == "finished early on request; best found so far"
+    assert processing.load_optimization_result("dept", "scen")["stopped_early"] is True
+
+
 def test_cancel_escalates_to_revoke_when_the_supervisor_does_not_answer(start_worker):
     start_worker()
     make_scenario(jobstore.data_dir())
