@@ -13,7 +13,7 @@ from ncopt.sequencing import dense_limit, solve_open_path
 
 SCRIPT = textwrap.dedent(
     """
-    import json, resource, sys
+    import json, sys
     import numpy as np
     from ncopt.sequencing import solve_open_path
     rng = np.random.default_rng(11)
@@ -22,7 +22,10 @@ SCRIPT = textwrap.dedent(
     r = solve_open_path(pts, start=(0.0, 0.0), time_limit_s=8.0, memory_mb=256)
     ok = sorted(r.order.tolist()) == list(range(len(pts)))
     nn_free = float(np.hypot(*np.diff(pts, axis=0).T).sum())  # file order, as a bad baseline
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across fork+exec, so the child would report
+    # the (large) pytest process it was forked from; exec starts a fresh VmHWM.
+    status = open("/proc/self/status").read()
+    peak_mb = int(status.split("VmHWM:")[1].split()[0]) / 1024
     print(json.dumps({"ok": ok, "parts": r.parts, "cost": r.cost, "file_order": nn_free,
                       "peak_mb": peak_mb, "elapsed": r.elapsed_s, "method": r.method}))
     """
