@@ -60,6 +60,7 @@ class _Run:
     result_path: str | None = None
     progress: dict[str, Any] = field(default_factory=dict)
     progress_dirty: bool = False
+    ready: bool = False  # the work horse spoke: its SIGUSR1 handler is installed
 
 
 class Supervisor:
@@ -94,7 +95,9 @@ class Supervisor:
         limits = self.config.get("limits") or {}
         self.soft_s = float(limits.get("soft_s") or 1800.0)
         self.hard_s = float(limits.get("hard_s") or self.soft_s * 1.5 + 60.0)
-        queue = SlotQueue(Path(self.config["data_dir"]), HOST)
+        # The data dir is where this scenario folder is (<data>/<dept>/scenario/<name>), not the
+        # path frozen in the config: a Celery worker may mount the share elsewhere.
+        queue = SlotQueue(self.folder.resolve().parents[2], HOST)
         with queue.ticket(self.config["created_at"], self.job_id):
             if not self._wait_for_slot(queue):
                 return self._finish_unstarted()
@@ -182,6 +185,7 @@ class Supervisor:
             log.warning("unreadable message from work horse: %r", line[:200])
             return
         kind = msg.pop("event", None)
+        run.ready = True
         if kind == "progress":
             budget = msg.pop("time_limit_s", None)
             if budget is not None:
@@ -210,7 +214,10 @@ class Supervisor:
             self._terminate(horse, run, "cancel", now)
         elif elapsed >= self.hard_s and run.stop_reason is None:
             self._terminate(horse, run, "hard_limit", now)
-        elif run.early_stop is None and (action == "finish" or elapsed >= self.soft_s):
+        elif (
+            run.ready and run.early_stop is None and (action == "finish" or elapsed >= self.soft_s)
+        ):
+            # Only once the horse has spoken: before its handler exists SIGUSR1 would kill it.
             run.early_stop = "finish" if action == "finish" else "soft_limit"
             log.info("asking the engine to stop early (%s)", run.early_stop)
             _send(horse, signal.SIGUSR1)
@@ -296,8 +303,9 @@ class Supervisor:
                     "without a result",
                 },
             )
-        self.update(**final)
+        # Log first: whoever sees the final state may read the log at once.
         log.info("job %s ended: %s", self.job_id, final["state"])
+        self.update(**final)
         return 0 if final["state"] == JobState.SUCCEEDED else 1
 
 
@@ -359,6 +367,7 @@ def horse_main(folder: Path, job_id: str, fd: int) -> int:
     def send(event: str, **payload: Any) -> None:
         channel.write(json.dumps({"event": event, **payload}, default=str) + "\n")
 
+    send("ready")  # the SIGUSR1 handler is in place: "finish now" may be sent from here on
     last_progress = 0.0
 
     def progress(

@@ -142,3 +142,12 @@ def test_explicit_limit_wins_over_engine_budget(scenario):
     final = wait_terminal(timeout_s=15)
     assert final["state"] == "succeeded"
     assert final["limits"] == {"soft_s": 1.0, "hard_s": 20.0}
+
+
+def test_finish_right_after_start_does_not_kill_the_work_horse(scenario):
+    start("sleepy", params={"seconds": 30})
+    wait_for(lambda: status().get("worker_pid"), what="work horse started")
+    processing.cancel_optimization("dept", "scen", finish=True)  # before its imports are done
+    final = wait_terminal(timeout_s=20)
+    assert final["state"] == "succeeded", final.get("error")
+    assert "finished early" in final["note"]
