@@ -1,0 +1,1 @@
+"""The Streamlit app's pages and widgets. Only this package imports streamlit."""
