@@ -31,6 +31,7 @@ from jobstore import (
     JobState,
     derive_state,
     env_float,
+    finish_on_behalf,
     read_control,
     read_status,
     scenario_dir,
@@ -122,12 +123,10 @@ def run_job(self: Any, department: str, scenario: str, job_id: str) -> dict[str,
         skip = _claim(folder, job_id, self.request.id, self.request.hostname)
     except Exception as exc:
         # Say so in the status, or the job would wait as queued until the queue timeout.
-        update_status(
+        finish_on_behalf(
             folder,
             job_id,
-            only_if_active=True,
-            state=JobState.FAILED.value,
-            finished_at=utc_now(),
+            JobState.FAILED.value,
             error={"type": type(exc).__name__, "message": f"worker could not start it: {exc}"},
         )
         raise
@@ -162,12 +161,10 @@ def _claim(folder: Path, job_id: str, task_id: str | None, worker: str | None) -
         if info.get("state") not in ACTIVE_STATES:
             return f"already {info.get('state')}"
         if read_control(folder, job_id) == "cancel":
-            update_status(
+            finish_on_behalf(
                 folder,
                 job_id,
-                only_if_active=True,
-                state=JobState.CANCELLED.value,
-                finished_at=utc_now(),
+                JobState.CANCELLED.value,
                 note="cancelled before a worker started it",
             )
             return "cancelled before it started"

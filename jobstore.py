@@ -231,6 +231,17 @@ def update_status(
         return info
 
 
+def finish_on_behalf(folder: Path, job_id: str, state: str, **fields: Any) -> dict | None:
+    """Write a final ``state`` for a job whose supervisor cannot (dead, hung, never started).
+
+    Only while the job is still queued/running: if its supervisor wrote an outcome first, that
+    one stands.
+    """
+    return update_status(
+        folder, job_id, only_if_active=True, state=state, finished_at=utc_now(), **fields
+    )
+
+
 def derive_state(info: dict[str, Any]) -> str:
     """The state as it is now: a queued/running job whose process is gone is ``lost``.
 

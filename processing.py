@@ -49,6 +49,7 @@ from jobstore import (
     data_dir,
     derive_state,
     env_float,
+    finish_on_behalf,
     inputs_digest,
     list_history,
     load_signed_result,
@@ -233,12 +234,10 @@ def _submit_celery(folder: Path, config: dict[str, Any]) -> None:
         )
     except Exception as exc:
         # Never leave a queued job that no worker will ever see: record why, then refuse.
-        update_status(
+        finish_on_behalf(
             folder,
             job_id,
-            only_if_active=True,
-            state=JobState.FAILED.value,
-            finished_at=utc_now(),
+            JobState.FAILED.value,
             error={"type": type(exc).__name__, "message": f"enqueue failed: {exc}"},
         )
         raise JobError(f"could not send the job to the Celery broker: {exc}") from exc
@@ -370,12 +369,10 @@ def _cancel_backstop(folder: Path, job_id: str, patience_s: float):
             _signal_group(info, signal.SIGKILL)
             time.sleep(0.1)
         # The supervisor died with its group, so write the outcome on its behalf.
-        update_status(
+        finish_on_behalf(
             folder,
             job_id,
-            only_if_active=True,
-            state=JobState.CANCELLED.value,
-            finished_at=utc_now(),
+            JobState.CANCELLED.value,
             note="cancelled; the job did not answer and was killed",
         )
 
@@ -396,12 +393,10 @@ def _celery_cancel_backstop(folder: Path, job_id: str, patience_s: float):
             kill_task((read_status(folder) or {}).get("celery_task_id"))
         except Exception:  # broker down: still record the cancel, or the job stays queued
             log.exception("could not revoke job %s", job_id)
-        update_status(
+        finish_on_behalf(
             folder,
             job_id,
-            only_if_active=True,
-            state=JobState.CANCELLED.value,
-            finished_at=utc_now(),
+            JobState.CANCELLED.value,
             note="cancelled; the job did not answer and its Celery task was killed",
         )
 

@@ -35,6 +35,7 @@ from jobstore import (
     SlotQueue,
     cap_log,
     env_float,
+    finish_on_behalf,
     publish_result,
     read_control,
     read_json,
@@ -323,12 +324,10 @@ def supervise(folder: Path, job_id: str) -> int:
         raise
     except BaseException as exc:
         log.exception("supervisor failed")
-        update_status(
+        finish_on_behalf(
             folder,
             job_id,
-            only_if_active=True,
-            state=JobState.FAILED.value,
-            finished_at=utc_now(),
+            JobState.FAILED.value,
             error={
                 "type": type(exc).__name__,
                 "message": f"supervisor error: {exc}",
