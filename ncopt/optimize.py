@@ -21,6 +21,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ncopt.blocks import order_blocks
+from ncopt.footprint import (
+    EVERYWHERE,
+    FOOTPRINT_MARGIN_MM,
+    Box,
+    block_box,
+    boxes_overlap,
+    margin_mm,
+)
 from ncopt.machine import Machine
 from ncopt.program import CutBlock, Group, HoleSet, Program, Step, is_identity, reorder
 from ncopt.sequencing import solve_open_path
@@ -88,7 +96,8 @@ def _group_weight(program: Program, group: Group) -> int:
 
 def _plan_group(program, group, machine, budget_s, should_stop) -> tuple[Step, ...]:
     ops = [program.ops[i] for i in group.ops]
-    if _any_overlap([_footprint(program, op) for op in ops]):
+    margin = margin_mm(program)
+    if _any_overlap([_footprint(program, op, margin) for op in ops]):
         # Operations on the same material (roughing passes at growing depth, a finish pass,
         # a pilot and its deep hole) must keep their order: only their holes are re-sequenced.
         order = list(range(len(ops)))
@@ -133,33 +142,20 @@ def _path_time(xy: np.ndarray, order: np.ndarray, start, machine: Machine) -> fl
     return float(machine.rapid_time_xy(d[:, 0], d[:, 1]).sum())
 
 
-FOOTPRINT_MARGIN_MM = 10.0
-
-
-def _footprint(program: Program, op) -> tuple[float, float, float, float]:
-    """XY box an operation works in, grown by a margin for the tool and arc bulges."""
-    if isinstance(op, HoleSet):
-        xy = op.xy
-    else:
-        xy = program.motion.end[op.rows[0] : op.rows[1], :2]
-        xy = np.vstack([xy, np.array(op.entry_xyz[:2])[None, :]])
-    xy = xy[np.all(np.isfinite(xy), axis=1)]
-    if not len(xy):
-        return (-np.inf, -np.inf, np.inf, np.inf)  # unknown: overlaps everything
-    radius = 0.0
-    if isinstance(op, CutBlock) and len(program.motion.arcs):
-        radius = float(program.motion.arcs[:, 1].max(initial=0.0))
-    margin = FOOTPRINT_MARGIN_MM + radius
-    lo, hi = xy.min(axis=0) - margin, xy.max(axis=0) + margin
+def _footprint(program: Program, op, margin: float) -> Box:
+    """XY box an operation works in (``ncopt.footprint``'s rules; hole sets get the plain tool
+    allowance around their holes, so any hole or block the verifier relates overlaps it)."""
+    if isinstance(op, CutBlock):
+        return block_box(program, op, margin)
+    xy = op.xy
+    if not len(xy) or not np.all(np.isfinite(xy)):
+        return EVERYWHERE
+    lo, hi = xy.min(axis=0) - FOOTPRINT_MARGIN_MM, xy.max(axis=0) + FOOTPRINT_MARGIN_MM
     return (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
 
 
-def _any_overlap(boxes: list[tuple[float, float, float, float]]) -> bool:
-    for i, a in enumerate(boxes):
-        for b in boxes[i + 1 :]:
-            if a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]:
-                return True
-    return False
+def _any_overlap(boxes: list[Box]) -> bool:
+    return any(boxes_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
 
 
 def _order_operations(ops, group: Group, machine: Machine, budget_s, should_stop) -> list[int]:

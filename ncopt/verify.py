@@ -11,9 +11,19 @@ not the text:
 4. the same multiset of cut blocks, each with the same moves in the same order (kind, end
    point, feed, arc length and radius), per tool and section; feed moves outside blocks in
    the same order;
-5. safety: no rapid outside a cut block or hole cycle runs lower than the lowest such rapid of
+5. order where it matters: holes at the same XY, and holes and blocks that touch the same
+   material (``ncopt.footprint``), come in the same order — a tap after its drill, finishing
+   after roughing, whatever tool does them;
+6. safety: no rapid outside a cut block or hole cycle runs lower than the lowest such rapid of
    the same tool in the old program (the clearance the programmer used), and no hole-to-hole
    travel runs lower than the old program's lowest return level for that tool.
+
+With ``allow_tool_regroup`` the new program may change tools fewer times (the same tools, the
+order of work on the same material still kept by rule 5), start the spindle fewer times by at
+most the tool changes saved, and loose feed moves keep their order per tool.
+
+``verify_air_cut`` proves the other transformation, air cutting: the same program line for
+line, except feed moves entirely at or above a given Z that became rapids.
 
 The report names the first difference found, with line numbers.
 
@@ -34,10 +44,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ncopt.footprint import block_box, margin_mm, points_in_box
 from ncopt.machine import Machine
 from ncopt.program import CutBlock, MoveKind, Program
 
-__all__ = ["VerifyReport", "verify_equivalent"]
+__all__ = ["VerifyReport", "verify_air_cut", "verify_equivalent"]
 
 _DECIMALS = 4  # 0.1 µm: far below any machine's resolution, far above float noise
 _TOL_MM = 1e-6
@@ -66,17 +77,76 @@ def verify_equivalent(
     """Prove ``new`` machines what ``old`` does (see the module docstring for the rules)."""
     del machine  # the rules are geometric; kept for a uniform engine signature
     checks = (
-        _barriers(old, new),
-        _tools(old, new, allow_tool_regroup),
-        _holes(old, new),
-        _blocks(old, new),
-        _loose_feeds(old, new),
-        _safety(old, new),
+        lambda: _barriers(old, new),
+        lambda: _tools(old, new, allow_tool_regroup),
+        lambda: _holes(old, new),
+        lambda: _blocks(old, new),
+        lambda: _loose_feeds(old, new, allow_tool_regroup),
+        lambda: _precedence(old, new),
+        lambda: _safety(old, new),
     )
-    for problem in checks:
+    for check in checks:  # in turn: later checks rely on what earlier ones proved
+        problem = check()
         if problem:
             return VerifyReport(False, problem)
     return VerifyReport(True, None, old.hole_count, sum(isinstance(o, CutBlock) for o in old.ops))
+
+
+def verify_air_cut(old: Program, new: Program, above_z_mm: float) -> VerifyReport:
+    """Prove ``new`` is ``old`` with only feed moves that run entirely at or above
+    ``above_z_mm`` (work Z) turned into rapids: every other move, hole, dwell, barrier, tool
+    change and spindle start is the same, in the same order.
+
+    >>> from ncopt.interpreter import parse_program
+    >>> old = parse_program("G0 X0 Y0 Z10.\\nG1 X5. F500.\\nG1 Z-1.\\nX6.\\n")
+    >>> good = parse_program("G0 X0 Y0 Z10.\\nG0 X5. F500.\\nG1 Z-1.\\nX6.\\n")
+    >>> verify_air_cut(old, good, above_z_mm=5.0).ok
+    True
+    >>> bad = parse_program("G0 X0 Y0 Z10.\\nG0 X5. F500.\\nZ-1.\\nG1 X6.\\n")
+    >>> print(verify_air_cut(old, bad, above_z_mm=5.0).first_difference)
+    move 3 at old line 3 differs: old G1 to X5. Y0. Z-1., new G0 to X5. Y0. Z-1.
+    """
+    problem = _barriers(old, new) or _tools(old, new, False) or _air_rows(old, new, above_z_mm)
+    if problem:
+        return VerifyReport(False, problem)
+    return VerifyReport(True, None, old.hole_count, sum(isinstance(o, CutBlock) for o in old.ops))
+
+
+def _air_rows(old: Program, new: Program, above_z_mm: float) -> str:
+    mo, mn = old.motion, new.motion
+    if len(mo) != len(mn):
+        return f"the old program has {len(mo)} moves, the new one {len(mn)}"
+    a, b = _move_table(old), _move_table(new)
+    start_z = np.concatenate([[np.nan], mo.end[:-1, 2]]) if len(mo) else mo.end[:, 2]
+    with np.errstate(invalid="ignore"):
+        air = (
+            (mo.kind == MoveKind.LINE)
+            & (mn.kind == MoveKind.RAPID)
+            & (start_z >= above_z_mm)
+            & (mo.end[:, 2] >= above_z_mm)
+        )
+    same = np.all(a == b, axis=1) | (air & np.all(a[:, 1:4] == b[:, 1:4], axis=1))
+    bad = np.flatnonzero(~same)
+    dwell_a, dwell_b = mo.dwell_after.round(_DECIMALS), mn.dwell_after.round(_DECIMALS)
+    if not np.array_equal(dwell_a, dwell_b):
+        return "the dwells differ"
+    if bad.size:
+        r = int(bad[0])
+        return (
+            f"move {r + 1} at old line {int(mo.line[r]) + 1} differs: "
+            f"old {_move_words(mo, r)}, new {_move_words(mn, r)}"
+        )
+    ha, _ = _hole_table(old)
+    hb, _ = _hole_table(new)
+    if not np.array_equal(ha, hb):
+        return "the holes differ"
+    return ""
+
+
+def _move_words(m, r: int) -> str:
+    kind = {0: "G0", 1: "G1", 2: "arc", 3: "hole"}[int(m.kind[r])]
+    x, y, z = (float(v) for v in m.end[r])
+    return f"{kind} to X{_n(x)} Y{_n(y)} Z{_n(z)}"
 
 
 def _barriers(old: Program, new: Program) -> str:
@@ -93,8 +163,15 @@ def _barriers(old: Program, new: Program) -> str:
 def _tools(old: Program, new: Program, allow_regroup: bool) -> str:
     a = [t for _, t in old.tool_changes]
     b = [t for _, t in new.tool_changes]
-    if allow_regroup:
-        a, b = sorted(a), sorted(b)
+    saved = len(a) - len(b)
+    if allow_regroup and set(a) == set(b) and saved >= 0:
+        starts_old, starts_new = len(old.spindle_starts), len(new.spindle_starts)
+        if not starts_old - saved <= starts_new <= starts_old:
+            return (
+                f"the old program starts the spindle {starts_old} times, the new one "
+                f"{starts_new} with {saved} tool changes fewer"
+            )
+        return ""
     if a != b:
         return f"tool changes differ: old T{a}, new T{b}"
     if len(old.spindle_starts) != len(new.spindle_starts):
@@ -214,10 +291,14 @@ def _outside_ops(program: Program) -> np.ndarray:
     return ~inside
 
 
-def _loose_feeds(old: Program, new: Program) -> str:
+def _loose_feeds(old: Program, new: Program, per_tool: bool = False) -> str:
     def feeds(p: Program):
         m = p.motion
-        loose = _outside_ops(p) & ((m.kind == MoveKind.LINE) | (m.kind == MoveKind.ARC))
+        loose = np.flatnonzero(
+            _outside_ops(p) & ((m.kind == MoveKind.LINE) | (m.kind == MoveKind.ARC))
+        )
+        if per_tool:  # regrouped tools: each tool's feed moves in their order
+            loose = loose[np.argsort(_tools_at(p, m.line[loose]), kind="stable")]
         return _move_table(p)[loose], m.line[loose]
 
     a, a_lines = feeds(old)
@@ -228,6 +309,81 @@ def _loose_feeds(old: Program, new: Program) -> str:
         return f"feed move at old line {int(a_lines[differ[0]]) + 1} differs in the new program"
     if len(a) != len(b):
         return f"the old program has {len(a)} feed moves outside blocks, the new one {len(b)}"
+    return ""
+
+
+def _items(program: Program) -> tuple[np.ndarray, np.ndarray, list, np.ndarray]:
+    """Holes and cut blocks in program order, each with its position (first motion row).
+
+    Returns hole positions and XY, the blocks, and block positions. Old and new items are
+    matched by identity and occurrence (the k-th equal hole or block of one program is the
+    k-th of the other), which ``_holes`` and ``_blocks`` have shown to be one-to-one.
+    """
+    m = program.motion
+    hole_rows = np.flatnonzero(m.kind == MoveKind.HOLE)
+    blocks = [op for op in program.ops if isinstance(op, CutBlock)]
+    block_pos = np.array([op.rows[0] for op in blocks], dtype=np.int64)
+    return hole_rows, m.end[hole_rows, :2], blocks, block_pos
+
+
+def _occurrence_order(table: np.ndarray) -> np.ndarray:
+    """Indices sorting equal rows together, equal rows in program order."""
+    if not len(table):
+        return np.arange(0)
+    return np.lexsort(np.vstack([np.arange(len(table)), table.T[::-1]]))
+
+
+def _precedence(old: Program, new: Program) -> str:
+    """Work on the same material (``ncopt.footprint``) comes in the same order."""
+    old_rows, old_xy, old_blocks, old_bpos = _items(old)
+    new_rows, _, _, new_bpos = _items(new)
+    # Where each old hole and block is in the new program.
+    ta, _ = _hole_table(old)
+    tb, _ = _hole_table(new)
+    hole_new = np.empty(len(old_rows), dtype=np.int64)
+    hole_new[_occurrence_order(ta)] = new_rows[_occurrence_order(tb)]
+    keys_a, keys_b = _block_keys(old), _block_keys(new)
+    slots: dict[tuple, list[int]] = {}
+    for k, (key, _) in enumerate(keys_b):
+        slots.setdefault(key, []).append(int(new_bpos[k]))
+    for queue in slots.values():
+        queue.reverse()
+    block_new = np.array([slots[key].pop() for key, _ in keys_a], dtype=np.int64)
+    lines = old.motion.line
+    # Holes at the same XY keep their order.
+    xy = np.nan_to_num(old_xy.round(_DECIMALS), nan=np.inf)
+    by_xy = np.lexsort((old_rows, xy[:, 1], xy[:, 0]))
+    same = np.all(xy[by_xy][1:] == xy[by_xy][:-1], axis=1)
+    swapped = np.flatnonzero(same & (np.diff(hole_new[by_xy]) < 0))
+    if swapped.size:
+        first, second = old_rows[by_xy[swapped[0]]], old_rows[by_xy[swapped[0] + 1]]
+        return (
+            f"holes at old lines {int(lines[first]) + 1} and {int(lines[second]) + 1} are at "
+            "the same place and must keep their order"
+        )
+    # Blocks against the holes and blocks in their box.
+    margin = margin_mm(old)
+    boxes = np.array([block_box(old, op, margin) for op in old_blocks]).reshape(-1, 4)
+    for k, op in enumerate(old_blocks):
+        pos, moved = old_bpos[k], block_new[k]
+        near = points_in_box(old_xy, tuple(boxes[k]))
+        wrong = near & ((old_rows < pos) != (hole_new < moved))
+        if wrong.any():
+            hole = old_rows[np.flatnonzero(wrong)[0]]
+            return (
+                f"the hole at old line {int(lines[hole]) + 1} and the cut block at old line "
+                f"{op.body_line + 1} work the same material and must keep their order"
+            )
+        b = boxes
+        near = (b[:, 0] <= boxes[k, 2]) & (boxes[k, 0] <= b[:, 2])
+        near &= (b[:, 1] <= boxes[k, 3]) & (boxes[k, 1] <= b[:, 3])
+        wrong = near & ((old_bpos < pos) != (block_new < moved))
+        if wrong.any():
+            other = old_blocks[int(np.flatnonzero(wrong)[0])]
+            return (
+                f"the cut blocks at old lines {other.body_line + 1} and {op.body_line + 1} "
+                "work the same material and must keep their order"
+            )
     return ""
 
 

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ncopt import GCodeError, emit, parse_program, program_to_json, verify_equivalent
+from ncopt.footprint import block_box, boxes_overlap, margin_mm, points_in_box
 from ncopt.program import CutBlock, HoleSet, Step, reorder
 from tests.engine.programs import FOOTER, HEADER, drill_tool, mill_tool, program
 
@@ -33,13 +34,32 @@ def test_round_trip_keeps_line_ends(mixed_program, machine, newline, last_newlin
     assert emit(parse_program(text, machine)) == text
 
 
+def _touch(p, a, b) -> bool:
+    """Operations ``a`` and ``b`` work the same material (``ncopt.footprint``'s rules)."""
+    margin = margin_mm(p)
+    if isinstance(a, HoleSet) and isinstance(b, HoleSet):
+        return bool(
+            set(map(tuple, a.xy.round(4).tolist())) & set(map(tuple, b.xy.round(4).tolist()))
+        )
+    if isinstance(a, HoleSet):
+        a, b = b, a
+    box = block_box(p, a, margin)
+    if isinstance(b, HoleSet):
+        return bool(points_in_box(b.xy, box).any())
+    return boxes_overlap(box, block_box(p, b, margin))
+
+
 def _shuffled_plan(p, rng) -> dict[int, list[Step]]:
+    """A random reordering of every group that keeps work on the same material in order."""
     plan = {}
     for g in p.groups:
         if not g.movable:
             continue
-        ops = list(g.ops)
-        rng.shuffle(ops)
+        before = {i: {j for j in g.ops if j < i and _touch(p, p.ops[i], p.ops[j])} for i in g.ops}
+        ops: list[int] = []
+        while len(ops) < len(g.ops):
+            ready = [i for i in g.ops if i not in ops and before[i] <= set(ops)]
+            ops.append(ready[int(rng.integers(len(ready)))])
         steps = []
         for i in ops:
             op = p.ops[i]
@@ -92,6 +112,16 @@ def test_random_reorderings_verify(machine, text, seed):
     report = verify_equivalent(old, new, machine)
     assert report.ok, report.first_difference
     assert new.hole_count == old.hole_count
+
+
+def test_swapping_work_on_the_same_material_is_refused(machine):
+    # Two overlapping pockets (roughing, then a pass 0.5 mm over): same tool, one group.
+    old = parse_program(program([], [(0.0, 0.0), (0.0, 0.5)]), machine)
+    group = next(g for g in old.groups if len(g.ops) == 2)
+    swapped = emit(reorder(old, {group.index: [Step(group.ops[1]), Step(group.ops[0])]}))
+    report = verify_equivalent(old, parse_program(swapped, machine), machine)
+    assert not report.ok
+    assert "work the same material and must keep their order" in report.first_difference
 
 
 def _hole_lines(text: str) -> list[int]:
@@ -259,7 +289,7 @@ def test_random_reorderings_of_mixed_programs_verify(machine, text, seed):
 
 def test_the_modal_feed_does_not_make_rapids_differ(machine):
     # A block moved to the front meets F unset where it used to meet F600 before its G0.
-    text = program([], [(0.0, 0.0), (0.01, 0.0)])
+    text = program([], [(0.0, 0.0), (100.0, 0.0)])  # far apart: free to swap
     old = parse_program(text, machine)
     blocks = [i for i, op in enumerate(old.ops) if isinstance(op, CutBlock)]
     new_text = emit(reorder(old, {old.ops[blocks[0]].group: [Step(i) for i in blocks[::-1]]}))
