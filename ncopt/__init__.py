@@ -10,7 +10,7 @@ from ncopt.emit import emit, program_to_json
 from ncopt.errors import GCodeError, MachineConfigError, NcError, ScenarioError
 from ncopt.interpreter import parse_program
 from ncopt.machine import Machine
-from ncopt.verify import VerifyReport, verify_equivalent
+from ncopt.verify import VerifyReport, verify_air_cut, verify_equivalent
 
 __all__ = [
     "CycleTime",
@@ -24,5 +24,6 @@ __all__ = [
     "estimate_cycle_time",
     "parse_program",
     "program_to_json",
+    "verify_air_cut",
     "verify_equivalent",
 ]

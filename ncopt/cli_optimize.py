@@ -1,8 +1,9 @@
 """``python -m ncopt optimize IN.nc -o OUT.nc``: one program, headless (issue 4).
 
-Machine and post from ``--scenario DEPT/NAME``, else ``--machine FILE.json``, else the built-in
-default machine. OUT.nc receives the optimized program, or the original when no verified
-faster order was found; stdout (and ``--report``) gets the program's ``out_df`` row as JSON.
+Machine, post and settings (air cutting, tool regrouping) from ``--scenario DEPT/NAME``, else
+``--machine FILE.json``, else the built-in default machine. OUT.nc receives the optimized
+program, or the original when no verified faster order was found; stdout (and ``--report``)
+gets the program's ``out_df`` row as JSON.
 Exit 0 ok, 2 bad input (an NC error, with line and column, or a bad argument).
 """
 
@@ -33,16 +34,17 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ncopt.cli import machine_from_args, scenario_folder
-    from ncopt.pipeline import make_post, optimize_text
+    from ncopt.pipeline import Transforms, make_post, optimize_text
 
     try:
         machine = machine_from_args(args.scenario, args.machine)
-        budget, post = 10.0, None
+        budget, post, transforms = 10.0, None, Transforms()
         if args.scenario:
             from ncopt.scenario import load_scenario
 
             settings = load_scenario(scenario_folder(args.scenario)).settings
             budget, post = settings.time_limit_s, make_post(settings.post)
+            transforms = Transforms.from_settings(settings)
         if args.time_limit is not None:
             if not args.time_limit > 0:
                 raise NcError(f"--time-limit must be positive, got {args.time_limit}")
@@ -52,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         print(json.dumps({"error": str(exc)}, ensure_ascii=False))
         return 2
-    outcome = optimize_text(args.program.name, data, machine, post=post, time_limit_s=budget)
+    outcome = optimize_text(
+        args.program.name, data, machine, post=post, transforms=transforms, time_limit_s=budget
+    )
     row = {k: _plain(v) for k, v in outcome.row.items()}
     if args.report:
         args.report.write_text(json.dumps(row, indent=1, ensure_ascii=False))

@@ -1,7 +1,9 @@
 """``run_generate_nc_code``: what the background job computes for a scenario (DESIGN.md §5).
 
-For every enabled program of the scenario: parse, time, re-sequence within the budget, emit
-through the scenario's post, re-parse the output and prove it does the same machining. A
+For every enabled program of the scenario: parse, time, apply the transformations the settings
+allow (air cutting, tool regrouping; each re-parsed and proved on its own, and skipped with the
+reason if its proof fails), re-sequence within the budget, emit through the scenario's post,
+re-parse the output and prove it does the same machining as the transformed program. A
 program whose output fails verification, or is not faster, is returned unchanged with the
 reason in ``out_df``. A program that cannot be parsed gets status ``error`` with the
 line-numbered message; the others still run.
@@ -19,7 +21,7 @@ from typing import Any
 from ncopt.errors import GCodeError, NcError
 from ncopt.machine import Machine
 
-__all__ = ["OUT_COLUMNS", "optimize_text", "run_generate_nc_code"]
+__all__ = ["OUT_COLUMNS", "Transforms", "optimize_text", "run_generate_nc_code"]
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +33,22 @@ OUT_COLUMNS = (
     "rapid_distance_old_mm", "rapid_distance_new_mm",
     "tool_changes_old", "tool_changes_new",
     "holes", "blocks", "holes_resequenced", "blocks_resequenced",
+    "air_moves_to_rapid", "tool_changes_saved",
     "quantity_per_year", "hours_saved_per_year",
 )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Transforms:
+    """The optional transformations a scenario's settings allow (off by default)."""
+
+    allow_tool_regroup: bool = False
+    air_cut_above_z_mm: float | None = None  # None: air cutting off
+
+    @classmethod
+    def from_settings(cls, settings) -> Transforms:
+        air = settings.air_cut_above_z_mm if settings.air_cut_to_rapid else None
+        return cls(bool(settings.allow_tool_regroup), air)
 
 
 @dataclass(frozen=True)
@@ -63,6 +79,7 @@ def run_generate_nc_code(
     scenario = load_scenario(Path(conf["scenario_dir"]))
     budget_s = float(conf.get("time_limit_s") or scenario.settings.time_limit_s)
     post = make_post(scenario.settings.post)
+    transforms = Transforms.from_settings(scenario.settings)
     entries = scenario.enabled_programs
     # time_limit_s tells the supervisor the budget that applies (see run_optimization_async).
     report(fraction=0.0, stage="parse", message=f"{len(entries)} programs", time_limit_s=budget_s)
@@ -94,6 +111,7 @@ def run_generate_nc_code(
             old_codes[name],
             scenario.machine,
             post=post,
+            transforms=transforms,
             time_limit_s=share,
             should_stop=stop,
             progress=sub_progress,
@@ -151,6 +169,7 @@ def optimize_text(
     machine: Machine,
     *,
     post=None,
+    transforms: Transforms = Transforms(),
     time_limit_s: float,
     should_stop: Callable[[], bool] | None = None,
     progress: Callable[..., None] | None = None,
@@ -175,41 +194,111 @@ def optimize_text(
         blocks=sum(1 for op in old.ops if op.kind == "block"),
         holes_resequenced=0,
         blocks_resequenced=0,
+        air_moves_to_rapid=0,
+        tool_changes_saved=0,
         saving_s=0.0,
         saving_pct=0.0,
     )
+    base, notes, changes = _transform(old, machine, name, transforms)
+
+    def kept(status: str, reason: str) -> ProgramOutcome:
+        row.update(status=status, reason="; ".join([reason, *notes]))
+        return ProgramOutcome(original, row)
+
     candidate, stats = optimize_program(
-        old, machine, time_limit_s=time_limit_s, should_stop=should_stop, progress=progress
+        base, machine, time_limit_s=time_limit_s, should_stop=should_stop, progress=progress
     )
     if candidate is old:
-        row.update(status="unchanged", reason="no re-sequencing possible or needed")
-        return ProgramOutcome(original, row)
+        return kept("unchanged", "no re-sequencing possible or needed")
     try:
         new_text = emit(candidate, post, machine)
         new = parse_program(new_text, machine, name=name)
-        verdict = verify_equivalent(old, new, machine)
+        verdict = verify_equivalent(base, new, machine)
     except NcError as exc:
-        row.update(status="rejected", reason=f"output refused: {exc}")
-        return ProgramOutcome(original, row)
+        return kept("rejected", f"output refused: {exc}")
     if not verdict.ok:
-        row.update(status="rejected", reason=f"verification failed: {verdict.first_difference}")
-        return ProgramOutcome(original, row)
+        return kept("rejected", f"verification failed: {verdict.first_difference}")
     new_time = estimate_cycle_time(new, machine)
     if new_time.total_s >= old_time.total_s:
-        row.update(status="unchanged", reason="no faster order found")
-        return ProgramOutcome(original, row)
+        return kept("unchanged", "no faster order found")
     _times(row, "new", new_time)
     saving = old_time.total_s - new_time.total_s
     note = " (stopped early: best found so far)" if stats.stopped else ""
+    done = ["re-sequenced"] if stats.groups_changed else []
+    if changes.get("air_moves_to_rapid"):
+        done.append(_count(changes["air_moves_to_rapid"], "air feed move") + " made rapid")
+    if changes.get("tool_changes_saved"):
+        done.append(_count(changes["tool_changes_saved"], "tool change") + " saved by regrouping")
+    row.update(changes)
     row.update(
         status="optimized",
-        reason=f"re-sequenced and verified{note}",
+        reason="; ".join([f"{', '.join(done)} and verified{note}", *notes]),
         saving_s=saving,
         saving_pct=100.0 * saving / old_time.total_s if old_time.total_s else 0.0,
         holes_resequenced=stats.holes_resequenced,
         blocks_resequenced=stats.blocks_resequenced,
     )
     return ProgramOutcome(new_text, row)
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+def _transform(old, machine: Machine, name: str, transforms: Transforms):
+    """Apply the allowed transformations one after the other, each proved on its own.
+
+    Returns the program to re-sequence, notes on transformations that were refused, and the
+    ``out_df`` counts of what was applied.
+    """
+    from ncopt import verify_air_cut, verify_equivalent
+    from ncopt.aircut import air_cut_to_rapid
+    from ncopt.regroup import regroup_tools
+
+    base, notes, changes = old, [], {}
+    if transforms.air_cut_above_z_mm is not None:
+        above = transforms.air_cut_above_z_mm
+        text, count = air_cut_to_rapid(base, above)
+        if count:
+            step, problem = _proved(
+                text, machine, name, lambda new: verify_air_cut(base, new, above)
+            )
+            if step is None:
+                notes.append(f"air cutting not applied: {problem}")
+            else:
+                base, changes["air_moves_to_rapid"] = step, count
+    if transforms.allow_tool_regroup:
+        text, saved = regroup_tools(base)
+        if saved:
+            prev = base
+            step, problem = _proved(
+                text,
+                machine,
+                name,
+                lambda new: verify_equivalent(prev, new, machine, allow_tool_regroup=True),
+            )
+            if step is None:
+                notes.append(f"tool regrouping not applied: {problem}")
+            else:
+                base = step
+                changes["tool_changes_saved"] = len(prev.tool_changes) - len(step.tool_changes)
+    return base, notes, changes
+
+
+def _proved(text: str, machine: Machine, name: str, verify) -> tuple[Any, str]:
+    """The parsed transformed program if ``verify`` accepts it, else None and why not."""
+    from ncopt import parse_program
+
+    try:
+        new = parse_program(text, machine, name=name)
+    except NcError as exc:
+        log.warning("%s: transformed program does not parse: %s", name, exc)
+        return None, str(exc)
+    verdict = verify(new)
+    if not verdict.ok:
+        log.warning("%s: transformation refused: %s", name, verdict.first_difference)
+        return None, verdict.first_difference
+    return new, ""
 
 
 def _times(row: dict[str, Any], which: str, t) -> None:

@@ -1,0 +1,134 @@
+"""Air cutting: feed moves that run entirely above the stock become rapids.
+
+CAM systems often move at feed between features at a safe height ("G1" at the retract level),
+which costs time at cutting feed where the machine could rapid. With the scenario setting
+``air_cut_to_rapid``, a straight feed move whose start and end are both at or above
+``air_cut_above_z_mm`` (work Z, set above the stock, clamps and fixtures) is written as ``G0``.
+A rapid between two points at or above that level stays at or above it whatever path the
+machine's axes take (each axis moves monotonically between start and end).
+
+The text changes only on those lines and where modal G1 must be restored:
+
+- ``G1`` on the line becomes ``G0``; without a motion word ``G0`` is put in front (after an
+  ``N`` number); every other word stays (``F`` still sets the modal feed);
+- the next line that moves relying on modal G1 gets ``G1`` in front; if a barrier
+  (subprogram call, macro) comes first, whatever it runs could rely on G1, so that run of
+  lines is left as it was.
+
+``ncopt.verify.verify_air_cut`` proves the result: the same moves, holes and dwells line for
+line, except feed moves entirely at or above the level that became rapids.
+
+>>> from ncopt.interpreter import parse_program
+>>> text = "G0 Z50.\\nG1 Z10. F1000.\\nX100.\\nY50.\\nZ-2. F200.\\nX0.\\n"
+>>> new, count = air_cut_to_rapid(parse_program(text), above_z_mm=5.0)
+>>> print(new, end=""); count
+G0 Z50.
+G0 Z10. F1000.
+G0 X100.
+G0 Y50.
+G1 Z-2. F200.
+X0.
+3
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ncopt.gcode import scan_line
+from ncopt.program import MoveKind, Program
+
+__all__ = ["air_cut_to_rapid"]
+
+_N_WORD = re.compile(r"^(\s*N\d+\s*)", re.IGNORECASE)
+_G_WORD = re.compile(r"[Gg][ \t]*[-+]?(?:\d+(?:\.\d*)?|\.\d+)")
+# Motion (group 01) codes: a line carrying one sets the modal motion itself.
+_MOTION_G = frozenset({0, 1, 2, 3, 73, 74, 76, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89})
+
+
+def air_cut_to_rapid(program: Program, above_z_mm: float) -> tuple[str, int]:
+    """The program's text with air feed moves as rapids, and how many moves were converted."""
+    lines = _air_lines(program, above_z_mm)
+    if not lines:
+        return program.text, 0
+    barriers = {b.line for b in program.barriers}
+    edits: dict[int, str] = {}
+    run: dict[int, str] = {}
+    for i in range(min(lines), program.n_lines):
+        if i in lines:
+            run[i] = _to_rapid(program.line_text(i), i)
+            continue
+        if not run:
+            if i > max(lines):
+                break
+            continue
+        verdict = "drop" if i in barriers else _after_run(program.line_text(i), i)
+        if verdict == "wait":
+            continue
+        if verdict != "drop":
+            edits.update(run)
+        if verdict == "restore":
+            edits[i] = _insert(program.line_text(i), "G1 ")
+        run = {}
+    edits.update(run)  # the program ends: nothing relies on G1 any more
+    if not edits:
+        return program.text, 0
+    return _splice(program, edits), sum(1 for i in edits if i in lines)
+
+
+def _air_lines(program: Program, above_z_mm: float) -> set[int]:
+    """Lines holding exactly one move, a straight feed move at or above the level."""
+    m = program.motion
+    if not len(m):
+        return set()
+    start_z = np.concatenate([[np.nan], m.end[:-1, 2]])
+    with np.errstate(invalid="ignore"):
+        air = (m.kind == MoveKind.LINE) & (start_z >= above_z_mm) & (m.end[:, 2] >= above_z_mm)
+    rows_per_line = np.bincount(m.line, minlength=program.n_lines)
+    return {int(line) for line in m.line[air] if rows_per_line[line] == 1}
+
+
+def _to_rapid(text: str, i: int) -> str:
+    for letter, number, column in scan_line(text, i + 1).words:
+        if letter in "Gg" and float(number) == 1.0:
+            match = _G_WORD.match(text, column - 1)
+            return text[: match.start()] + "G0" + text[match.end() :]
+    return _insert(text, "G0 ")
+
+
+def _after_run(text: str, i: int) -> str:
+    """What a line after converted lines means for modal G1: ``wait`` (it does not move),
+    ``set`` (it sets its own motion), ``restore`` (it moves relying on G1) or ``drop``."""
+    if not text.strip():
+        return "wait"
+    scanned = scan_line(text, i + 1)
+    if scanned.barrier or scanned.block_delete or scanned.issues:
+        return "drop"
+    gs = {float(n) for letter, n, _ in scanned.words if letter in "Gg"}
+    if gs & _MOTION_G:
+        return "set"
+    if gs & {28.0, 53.0}:  # machine-coordinate moves of their own: no modal motion used
+        return "wait"
+    letters = {letter.upper() for letter, _, _ in scanned.words}
+    return "restore" if letters & set("XYZ") else "wait"
+
+
+def _insert(text: str, words: str) -> str:
+    match = _N_WORD.match(text)
+    cut = match.end() if match else len(text) - len(text.lstrip())
+    return text[:cut] + words + text[cut:]
+
+
+def _splice(program: Program, edits: dict[int, str]) -> str:
+    out: list[str] = []
+    at = 0
+    for i in sorted(edits):
+        start, end = int(program.line_starts[i]), int(program.line_starts[i + 1])
+        out.append(program.text[at:start])
+        ending = program.text[start:end][len(program.line_text(i)) :]
+        out.append(edits[i] + ending)
+        at = end
+    out.append(program.text[at:])
+    return "".join(out)
