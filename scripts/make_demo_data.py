@@ -310,6 +310,7 @@ MANIFOLD_TOOLS = (
     Cutter(2, "DRILL 6.8 CARBIDE (M8 TAP DRILL)", "drill", 6.8, 4000, 2),
     Cutter(3, "DRILL 10.0 CARBIDE 5XD", "drill", 10.0, 3200, 2, notes="port holes"),
     Cutter(4, "TAP M8X1.25 SPIRAL POINT", "tap", 8.0, 600, 3, pitch_mm=1.25),
+    Cutter(5, "END MILL 12 3FL", "endmill", 12.0, 5000, 3, notes="spot faces"),
 )
 
 
@@ -331,8 +332,11 @@ def manifold() -> DemoScenario:
         "machining-2",
         "manifold",
         MANIFOLD_TOOLS,
-        {"MANIFOLD-M1.nc": text},
-        (("MANIFOLD-M1.nc", True, 2500, "top face"),),
+        {"MANIFOLD-M1.nc": text, "MANIFOLD-M2.nc": manifold_side()},
+        (
+            ("MANIFOLD-M1.nc", True, 2500, "top face"),
+            ("MANIFOLD-M2.nc", True, 2500, "side face; CAM output feature by feature"),
+        ),
         {
             "rapid_x_mm_min": 24000,
             "rapid_y_mm_min": 24000,
@@ -342,8 +346,48 @@ def manifold() -> DemoScenario:
             "accel_z_mm_s2": 2000,
             "tool_change_s": 6.5,
         },
-        {"time_limit_s": 10},
+        {
+            "time_limit_s": 10,
+            "allow_tool_regroup": True,
+            "air_cut_to_rapid": True,
+            "air_cut_above_z_mm": 5.0,
+        },
     )
+
+
+def manifold_side() -> str:
+    """The side face as a feature-by-feature CAM export: ports (spot, drill), then the bolt
+    holes (spot again, drill, tap), then spot faces milled on the ports with feed moves at
+    Z10 between them. The second spot-drill segment and those air moves are what the
+    scenario's allow_tool_regroup and air_cut_to_rapid settings are for."""
+    t = {c.number: c for c in MANIFOLD_TOOLS}
+    ports = [(-90.0, 0.0), (-30.0, 0.0), (30.0, 0.0), (90.0, 0.0)]
+    bolts = [p for cx, cy in ports for p in bolt_circle(cx, cy, 28.0, 4, 45.0)]
+    p = Program(
+        3002,
+        "MANIFOLD M2 SIDE FACE",
+        ("MANIFOLD BLOCK 260 X 140 X 80 6061-T6", "G54 = CENTRE OF SIDE FACE, Z0 = FACE"),
+    )
+    for cutter, cycle, points, what in (
+        (t[1], "G99 G81 Z-4.3 R2. F250.", ports, "SPOT PORTS"),
+        (t[3], "G99 G83 Z-48. R2. Q8. F450.", ports, "DRILL PORTS"),
+        (t[1], "G99 G81 Z-4.3 R2. F250.", bolts, "SPOT BOLT HOLES"),
+        (t[2], "G99 G83 Z-22. R2. Q6. F500.", bolts, "DRILL BOLT HOLES"),
+        (t[4], "G99 G84 Z-16. R5. F750.", bolts, "TAP BOLT HOLES"),
+    ):
+        p.tool(cutter, points[0], 10.0, f"T{cutter.number} {cutter.name} - {what}")
+        p.holes(cycle, points)
+        p.end_tool()
+    r = 8.0  # D28 spot face with the 12 mm cutter
+    p.tool(t[5], (ports[0][0] + r, ports[0][1]), 10.0, "T5 END MILL 12 - SPOT FACE D28 X 1 DP")
+    for k, (cx, cy) in enumerate(ports):
+        if k:
+            p.add(f"G1 X{num(cx + r)} Y{num(cy)} F2000.")
+        p.add("G1 Z1. F2000.", "G1 Z-1. F150.")
+        p.add(f"G3 X{num(cx - r)} Y{num(cy)} I{num(-r)} J0. F400.")
+        p.add(f"G3 X{num(cx + r)} Y{num(cy)} I{num(r)} J0.", "G1 Z10. F2000.")
+    p.end_tool()
+    return p.text()
 
 
 # ------------------------------------------------------------------------------------ sheets
