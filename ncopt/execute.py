@@ -254,7 +254,7 @@ def _arc_row(b: Builder, i: int, w: _Words, end: tuple[float, float, float]) -> 
     except ArcError as exc:
         b.issue(i, col, f"G{b.motion}", str(exc))
         return None
-    b.rows.arcs.append((geo.length_mm, geo.radius_mm, *geo.tangent_in, *geo.tangent_out))
+    b.rows.arcs.append(geo.row())
     return len(b.rows.arcs) - 1
 
 

@@ -4,8 +4,8 @@ Planes follow Fanuc: G17 XY (I, J), G18 ZX (K, I), G19 YZ (J, K); the third axis
 moves linearly (helix). All values in mm.
 
 >>> arc = arc_geometry((0.0, 0.0, 0.0), (10.0, 0.0, 0.0), 17, False, (5.0, 0.0, 0.0), None)
->>> round(arc.length_mm, 4), round(arc.radius_mm, 4)
-(15.708, 5.0)
+>>> round(arc.length_mm, 4), round(arc.radius_mm, 4), arc.centre, arc.clockwise
+(15.708, 5.0, (5.0, 0.0, 0.0), False)
 """
 
 from __future__ import annotations
@@ -13,7 +13,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["ArcError", "ArcGeometry", "arc_geometry"]
+__all__ = ["ARC_COLUMNS", "ArcError", "ArcGeometry", "arc_geometry"]
+
+# One row of ``Motion.arcs``: length, radius, tangent in (3), tangent out (3), centre (3, the
+# plane's normal axis 0), clockwise (1.0/0.0), plane (17/18/19).
+ARC_COLUMNS = 13
 
 # (first, second, normal) axis indices of each plane, x=0, y=1, z=2.
 PLANE_AXES = {17: (0, 1, 2), 18: (2, 0, 1), 19: (1, 2, 0)}
@@ -32,6 +36,21 @@ class ArcGeometry:
     radius_mm: float
     tangent_in: tuple[float, float, float]
     tangent_out: tuple[float, float, float]
+    centre: tuple[float, float, float] = (0.0, 0.0, 0.0)  # in the plane; normal axis 0
+    clockwise: bool = False
+    plane: int = 17
+
+    def row(self) -> tuple[float, ...]:
+        """This arc as one row of ``Motion.arcs`` (``ARC_COLUMNS`` values)."""
+        return (
+            self.length_mm,
+            self.radius_mm,
+            *self.tangent_in,
+            *self.tangent_out,
+            *self.centre,
+            1.0 if self.clockwise else 0.0,
+            float(self.plane),
+        )
 
 
 def arc_geometry(
@@ -65,11 +84,16 @@ def arc_geometry(
     helix = end[n] - start[n]
     planar = r * sweep
     length = math.hypot(planar, helix)
+    centre = [0.0, 0.0, 0.0]
+    centre[a], centre[b] = ca, cb
     return ArcGeometry(
         length,
         r,
         _tangent(t0, clockwise, planar, helix, length, (a, b, n)),
         _tangent(t1, clockwise, planar, helix, length, (a, b, n)),
+        (centre[0], centre[1], centre[2]),
+        clockwise,
+        plane,
     )
 
 

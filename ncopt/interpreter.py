@@ -222,7 +222,7 @@ def _arc(b: Builder, i: int, line: str) -> bool:
     b.motion = int(g)
     if fs is not None:
         b.feed = float(fs)
-    b.rows.arcs.append((geo.length_mm, geo.radius_mm, *geo.tangent_in, *geo.tangent_out))
+    b.rows.arcs.append(geo.row())
     b.move_line(i, *end, arc=len(b.rows.arcs) - 1)
     return True
 

@@ -99,8 +99,9 @@ class Motion:
 
     ``end`` is (n, 3) mm (NaN where unknown, e.g. after G28 or a subprogram call); for a hole
     it is the position after the hole (the return level). ``aux`` is the hole's index into
-    ``Program.hole_params`` or the arc's row in ``arcs``; ``arcs`` is (m, 8): length, radius,
-    start tangent (3), end tangent... packed as length, radius, tx0, ty0, tz0, tx1, ty1, tz1.
+    ``Program.hole_params`` or the arc's row in ``arcs``; ``arcs`` is (m, 13), see
+    ``ncopt.geometry.ArcGeometry.row``: length, radius, tx0, ty0, tz0 (start tangent), tx1,
+    ty1, tz1 (end tangent), cx, cy, cz (centre, the plane's normal axis 0), clockwise, plane.
     """
 
     kind: np.ndarray  # int8, MoveKind
@@ -108,7 +109,7 @@ class Motion:
     end: np.ndarray  # float64 (n, 3)
     feed_mm_min: np.ndarray  # float64
     aux: np.ndarray  # int32
-    arcs: np.ndarray  # float64 (m, 8)
+    arcs: np.ndarray  # float64 (m, 13)
     dwell_after: np.ndarray = field(repr=False)  # float64 dwell (s) after the row (G4 etc.)
 
     def __len__(self) -> int:

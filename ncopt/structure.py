@@ -20,6 +20,7 @@ from array import array
 import numpy as np
 
 from ncopt.errors import GCodeIssue
+from ncopt.geometry import ARC_COLUMNS
 from ncopt.machine import DecimalPointMode, Machine
 from ncopt.program import (
     XYZ,
@@ -100,7 +101,7 @@ class Rows:
             end[:, 0] = np.frombuffer(self.x, dtype=np.float64)
             end[:, 1] = np.frombuffer(self.y, dtype=np.float64)
             end[:, 2] = np.frombuffer(self.z, dtype=np.float64)
-        arcs = np.array(self.arcs, dtype=float).reshape(-1, 8)
+        arcs = np.array(self.arcs, dtype=float).reshape(-1, ARC_COLUMNS)
         return Motion(
             kind=np.frombuffer(self.kind, dtype=np.int8).copy(),
             line=np.frombuffer(self.line, dtype=np.int32).copy(),

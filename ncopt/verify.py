@@ -9,8 +9,8 @@ not the text:
 3. the same multiset of holes: position, cycle, bottom Z, R, Q, dwell, feed, repeats, spindle
    speed, tool, coolant, and the barrier section they are in (nothing crosses a barrier);
 4. the same multiset of cut blocks, each with the same moves in the same order (kind, end
-   point, feed, arc length and radius), per tool and section; feed moves outside blocks in
-   the same order;
+   point, feed; for arcs length, radius, centre and direction), per tool and section; feed
+   moves outside blocks in the same order;
 5. order where it matters: holes at the same XY, and holes and blocks that touch the same
    material (``ncopt.footprint``), come in the same order — a tap after its drill, finishing
    after roughing, whatever tool does them;
@@ -246,13 +246,19 @@ def _n(value: float) -> str:
     return "0." if text in ("-0.", "0.") else text
 
 
+# Arc columns compared: length, radius, centre (3), clockwise, plane (see ArcGeometry.row).
+_ARC_KEY = [0, 1, 8, 9, 10, 11, 12]
+
+
 def _move_table(program: Program) -> np.ndarray:
-    """Every motion row as (kind, end xyz, feed, arc length, arc radius), rounded once."""
+    """Every motion row as (kind, end xyz, feed, arc length, radius, centre, clockwise,
+    plane), rounded once. The centre and direction tell an arc from its mirror image, which
+    has the same ends, radius and length."""
     m = program.motion
-    arc = np.zeros((len(m), 2))
+    arc = np.zeros((len(m), len(_ARC_KEY)))
     is_arc = m.kind == MoveKind.ARC
     if is_arc.any():
-        arc[is_arc] = m.arcs[m.aux[is_arc], :2]
+        arc[is_arc] = m.arcs[m.aux[is_arc]][:, _ARC_KEY]
     feed = np.where(m.kind == MoveKind.RAPID, 0.0, m.feed_mm_min)  # F does not act on G0
     table = np.column_stack([m.kind.astype(float), m.end, feed, arc])
     return np.nan_to_num(table.round(_DECIMALS), nan=np.inf)

@@ -294,3 +294,20 @@ def test_the_modal_feed_does_not_make_rapids_differ(machine):
     blocks = [i for i, op in enumerate(old.ops) if isinstance(op, CutBlock)]
     new_text = emit(reorder(old, {old.ops[blocks[0]].group: [Step(i) for i in blocks[::-1]]}))
     assert verify_equivalent(old, parse_program(new_text, machine), machine).ok
+
+
+@pytest.mark.parametrize(
+    "arc,mirror",
+    [
+        ("G3 X10. Y0. I5. J0.", "G2 X10. Y0. I5. J0."),  # the other half of the same circle
+        ("G2 X5. Y5. I5. J0.", "G3 X5. Y5. I0. J5."),  # a quarter bulging the other way
+    ],
+)
+def test_a_mirrored_arc_is_caught(machine, arc, mirror):
+    # Same ends, radius and length: only the centre or the direction tells them apart.
+    text = "G90 G17 G0 X0. Y0. Z5.\nG1 Z-1. F100.\n{}\nG0 Z5.\n"
+    old = parse_program(text.format(arc), machine)
+    new = parse_program(text.format(mirror), machine)
+    assert old.motion.arcs[0, :2] == pytest.approx(new.motion.arcs[0, :2])
+    report = verify_equivalent(old, new, machine)
+    assert not report.ok and "is not cut the same way" in report.first_difference
