@@ -120,6 +120,8 @@ def _group_lines(program: Program, group: Group, steps: tuple[Step, ...]) -> Ite
         yield from _prefix_comments(program, op.first_line, op.body_line)
         if isinstance(op, HoleSet):
             yield from _holes(program, op, step, cur, inch)
+        elif step.reversed:
+            yield from _block_lines(_reversed_view(program, op), cur, inch)
         else:
             yield from _block(program, op, cur, inch)
     last = program.ops[group.ops[-1]]
@@ -163,6 +165,28 @@ def _position(cur: _Cursor, target, inch: bool, holes: bool = False) -> Iterator
     old = cur.modal
     cur.modal = Modal(0, old.feed_mm_min if old else -1.0, old.plane if old else 0, True, inch)
     cur.xyz = (x, y, z) if xy else (cur.xyz[0], cur.xyz[1], z)
+
+
+def _reversed_view(program: Program, op: CutBlock):
+    from ncopt.reverse import reversed_block
+
+    return reversed_block(program, op)
+
+
+def _block_lines(view, cur: _Cursor, inch: bool) -> Iterator[str]:
+    """A block cut backwards (``ncopt.reverse.ReversedBlock``): its lines are generated, each
+    with its motion word, so only the travel and the modal words before them are added."""
+    yield from _position(cur, view.entry_xyz, inch)
+    words = []
+    if cur.modal is None or not cur.modal.absolute:
+        words.append("G90")
+    if cur.modal is None or cur.modal.plane != 17:
+        words.append("G17")
+    if words:
+        yield " ".join(words)
+    yield from view.lines
+    cur.xyz = view.exit_xyz
+    cur.modal = view.modal_out
 
 
 def _block(program: Program, op: CutBlock, cur: _Cursor, inch: bool) -> Iterator[str]:
@@ -327,16 +351,31 @@ def _op_json(program: Program, step: Step, tool: int) -> dict:
             "initial_z_mm": _xyz(op.before_xyz)[2],
             "holes": op.xy[list(order)].tolist(),
         }
-    m = program.motion
-    rows = range(*op.rows)
+    if step.reversed:  # cut backwards: the moves and lines of the reversed block
+        from ncopt.reverse import block_rows, reverse_rows
+
+        view = _reversed_view(program, op)
+        rows = reverse_rows(block_rows(program, op))
+        kinds, ends, feeds = rows.kind.tolist(), rows.end, rows.feed.tolist()
+        entry, exit_, text = (
+            view.entry_xyz,
+            view.exit_xyz,
+            "".join(line + program.newline for line in view.lines),
+        )
+    else:
+        m, r0, r1 = program.motion, op.rows[0], op.rows[1]
+        kinds, ends, feeds = m.kind[r0:r1].tolist(), m.end[r0:r1], m.feed_mm_min[r0:r1].tolist()
+        entry, exit_ = op.entry_xyz, op.exit_xyz
+        text = program.lines_text(op.body_line, op.end_line)
     return {
         "type": "block",
         "tool": tool,
-        "entry_xyz": _xyz(op.entry_xyz),
-        "exit_xyz": _xyz(op.exit_xyz),
+        "reversed": step.reversed,
+        "entry_xyz": _xyz(entry),
+        "exit_xyz": _xyz(exit_),
         "moves": [
-            {"kind": int(m.kind[r]), "end": _xyz(m.end[r]), "feed_mm_min": float(m.feed_mm_min[r])}
-            for r in rows
+            {"kind": int(k), "end": _xyz(e), "feed_mm_min": float(f)}
+            for k, e, f in zip(kinds, ends, feeds, strict=True)
         ],
-        "text": program.lines_text(op.body_line, op.end_line),
+        "text": text,
     }

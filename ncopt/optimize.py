@@ -7,6 +7,9 @@ Inside each movable group (operations of one tool between barriers, see ``ncopt.
 2. the holes of each hole set become an open path from where the machine is at that moment,
    costed in machine time (``ncopt.sequencing`` with the ``Machine``).
 
+With ``allow_block_reversal`` a cut block of the simple shape ``ncopt.reverse`` handles may
+also be entered where it used to leave (cut backwards), when that saves travel.
+
 Tool order and barriers are never touched here; the plan goes through ``ncopt.program.reorder``,
 which refuses any plan that drops or repeats a hole or block.
 """
@@ -31,6 +34,7 @@ from ncopt.footprint import (
 )
 from ncopt.machine import Machine
 from ncopt.program import CutBlock, Group, HoleSet, Program, Step, is_identity, reorder
+from ncopt.reverse import reversed_block, reversible
 from ncopt.sequencing import solve_open_path
 
 __all__ = ["PlanStats", "optimize_program"]
@@ -48,6 +52,7 @@ class PlanStats:
     holes_resequenced: int
     blocks_resequenced: int
     stopped: bool
+    blocks_reversed: int = 0
 
 
 def optimize_program(
@@ -57,13 +62,14 @@ def optimize_program(
     time_limit_s: float,
     should_stop: Callable[[], bool] | None = None,
     progress: Progress | None = None,
+    allow_block_reversal: bool = False,
 ) -> tuple[Program, PlanStats]:
     """The program with every movable group re-sequenced, and what changed."""
     deadline = time.monotonic() + max(0.0, time_limit_s)
     weights = [_group_weight(program, g) for g in program.groups]
     total_weight = sum(weights) or 1
     plan: dict[int, tuple[Step, ...]] = {}
-    holes = blocks = 0
+    holes = blocks = flips = 0
     stopped = False
     done_weight = 0
     for group, weight in zip(program.groups, weights, strict=True):
@@ -75,7 +81,7 @@ def optimize_program(
             break
         remaining = max(0.0, deadline - time.monotonic())
         share = remaining * weight / max(1, total_weight - done_weight)
-        steps = _plan_group(program, group, machine, share, should_stop)
+        steps = _plan_group(program, group, machine, share, should_stop, allow_block_reversal)
         done_weight += weight
         if progress is not None:
             progress(fraction=done_weight / total_weight, message=f"tool T{group.tool}")
@@ -84,7 +90,8 @@ def optimize_program(
         plan[group.index] = steps
         holes += sum(len(program.ops[s.op].xy) for s in steps if s.holes is not None)
         blocks += sum(isinstance(program.ops[i], CutBlock) for i in group.ops)
-    stats = PlanStats(len(plan), holes, blocks, stopped)
+        flips += sum(s.reversed for s in steps)
+    stats = PlanStats(len(plan), holes, blocks, stopped, flips)
     return (reorder(program, plan) if plan else program), stats
 
 
@@ -94,21 +101,28 @@ def _group_weight(program: Program, group: Group) -> int:
     return sum(len(op.xy) for op in ops if isinstance(op, HoleSet)) + len(ops)
 
 
-def _plan_group(program, group, machine, budget_s, should_stop) -> tuple[Step, ...]:
+def _plan_group(program, group, machine, budget_s, should_stop, reversal) -> tuple[Step, ...]:
     ops = [program.ops[i] for i in group.ops]
     margin = margin_mm(program)
-    if _any_overlap([_footprint(program, op, margin) for op in ops]):
-        # Operations on the same material (roughing passes at growing depth, a finish pass,
-        # a pilot and its deep hole) must keep their order: only their holes are re-sequenced.
-        order = list(range(len(ops)))
-    else:
-        order = _order_operations(ops, group, machine, budget_s * 0.1, should_stop)
+    flipped = [None] * len(ops)
+    if reversal:
+        flipped = [reversed_block(program, op) if reversible(program, op) else None for op in ops]
+    # Operations on the same material (roughing passes at growing depth, a finish pass, a
+    # pilot and its deep hole) must keep their order: only their holes are re-sequenced, and
+    # blocks may still be cut backwards in place.
+    in_order = _any_overlap([_footprint(program, op, margin) for op in ops])
+    order, orientation = _order_operations(
+        ops, flipped, group, machine, budget_s * 0.1, should_stop, in_order
+    )
     steps: list[Step] = []
     here = np.array(group.start_xyz[:2], dtype=float)
     hole_total = sum(len(op.xy) for op in ops if isinstance(op, HoleSet)) or 1
-    for index in order:
+    for index, backwards in zip(order, orientation, strict=True):
         op = ops[index]
-        if isinstance(op, HoleSet):
+        if backwards:
+            steps.append(Step(op.index, reversed=True))
+            here = np.array(flipped[index].exit_xyz[:2], dtype=float)
+        elif isinstance(op, HoleSet):
             # fast_tsp searches until its budget ends; small sets converge in milliseconds.
             share = min(budget_s * 0.9 * len(op.xy) / hole_total, 0.25 + 0.005 * len(op.xy))
             start = here if np.all(np.isfinite(here)) else None
@@ -158,26 +172,68 @@ def _any_overlap(boxes: list[Box]) -> bool:
     return any(boxes_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
 
 
-def _order_operations(ops, group: Group, machine: Machine, budget_s, should_stop) -> list[int]:
-    """Order of the group's operations by travel time between them (asymmetric)."""
+# A reversed block must save more than this to be chosen (ties keep the programmed direction).
+REVERSAL_MIN_GAIN_S = 1e-3
+
+
+def _order_operations(ops, flipped, group: Group, machine, budget_s, should_stop, in_order):
+    """Order of the group's operations by travel time between them (asymmetric), and for each
+    whether it is cut backwards (``flipped[i]``: its reversed view, None if it cannot be);
+    ``in_order``: keep the order, choose only the directions."""
     n = len(ops)
-    if n <= 1:
-        return list(range(n))
+    keep = list(range(n)), [0] * n
+    if n <= 1 or (in_order and all(f is None for f in flipped)):
+        return keep
     entries = np.array([op.entry_xyz for op in ops], dtype=float)
     exits = np.array([op.exit_xyz for op in ops], dtype=float)
     if not (np.all(np.isfinite(entries)) and np.all(np.isfinite(exits))):
-        return list(range(n))  # unknown positions: keep the program's order
+        return keep  # unknown positions: keep the program's order
     start = np.array(group.start_xyz, dtype=float)
     clear = group.clearance_z_mm
-    start_cost = np.array([[_travel_s(start, e, clear, machine) for e in entries]])
-    trans = np.array([[_travel_s(x, e, clear, machine) for e in entries] for x in exits])
-    result = order_blocks(
-        start_cost if np.all(np.isfinite(start_cost)) else np.zeros((1, n)),
-        trans[None, :, None, :],
-        time_limit_s=budget_s,
-        should_stop=should_stop,
-    )
-    return list(result.order)
+    ways = [(entries, exits)]
+    if any(f is not None for f in flipped):
+        nan = (np.nan, np.nan, np.nan)
+        ways.append(
+            (
+                np.array([f.entry_xyz if f else nan for f in flipped], dtype=float),
+                np.array([f.exit_xyz if f else nan for f in flipped], dtype=float),
+            )
+        )
+    k = len(ways)
+    start_cost = np.full((k, n), np.inf)
+    trans = np.full((k, n, k, n), np.inf)
+    known_start = np.all(np.isfinite(start))
+    for o, (ent, _) in enumerate(ways):
+        penalty = REVERSAL_MIN_GAIN_S * o
+        for j in range(n):
+            if not np.all(np.isfinite(ent[j])):
+                continue
+            start_cost[o, j] = _travel_s(start, ent[j], clear, machine) if known_start else 0.0
+            start_cost[o, j] += penalty
+            for p, (_, ext_p) in enumerate(ways):
+                for i in range(n):
+                    if i != j and np.all(np.isfinite(ext_p[i])):
+                        trans[p, i, o, j] = _travel_s(ext_p[i], ent[j], clear, machine) + penalty
+    if in_order:
+        return list(range(n)), _directions_in_order(start_cost, trans)
+    result = order_blocks(start_cost, trans, time_limit_s=budget_s, should_stop=should_stop)
+    return list(result.order), list(result.orientation)
+
+
+def _directions_in_order(start_cost: np.ndarray, trans: np.ndarray) -> list[int]:
+    """The cheapest direction of each operation, visited in their order (dynamic programming
+    over the direction of the previous one)."""
+    k, n = start_cost.shape
+    cost = start_cost[:, 0].copy()
+    back = np.zeros((n, k), dtype=int)
+    for j in range(1, n):
+        step = cost[:, None] + trans[:, j - 1, :, j]  # (from direction, to direction)
+        back[j] = np.argmin(step, axis=0)
+        cost = step[back[j], np.arange(k)]
+    way = [int(np.argmin(cost))]
+    for j in range(n - 1, 0, -1):
+        way.append(int(back[j, way[-1]]))
+    return way[::-1]
 
 
 def _travel_s(a: np.ndarray, b: np.ndarray, clearance_z: float, machine: Machine) -> float:

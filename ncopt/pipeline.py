@@ -33,7 +33,7 @@ OUT_COLUMNS = (
     "rapid_distance_old_mm", "rapid_distance_new_mm",
     "tool_changes_old", "tool_changes_new",
     "holes", "blocks", "holes_resequenced", "blocks_resequenced",
-    "air_moves_to_rapid", "tool_changes_saved",
+    "air_moves_to_rapid", "tool_changes_saved", "blocks_reversed",
     "quantity_per_year", "hours_saved_per_year",
 )  # fmt: skip
 
@@ -44,11 +44,12 @@ class Transforms:
 
     allow_tool_regroup: bool = False
     air_cut_above_z_mm: float | None = None  # None: air cutting off
+    allow_block_reversal: bool = False
 
     @classmethod
     def from_settings(cls, settings) -> Transforms:
         air = settings.air_cut_above_z_mm if settings.air_cut_to_rapid else None
-        return cls(bool(settings.allow_tool_regroup), air)
+        return cls(bool(settings.allow_tool_regroup), air, bool(settings.allow_block_reversal))
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,7 @@ def optimize_text(
         blocks_resequenced=0,
         air_moves_to_rapid=0,
         tool_changes_saved=0,
+        blocks_reversed=0,
         saving_s=0.0,
         saving_pct=0.0,
     )
@@ -206,14 +208,21 @@ def optimize_text(
         return ProgramOutcome(original, row)
 
     candidate, stats = optimize_program(
-        base, machine, time_limit_s=time_limit_s, should_stop=should_stop, progress=progress
+        base,
+        machine,
+        time_limit_s=time_limit_s,
+        should_stop=should_stop,
+        progress=progress,
+        allow_block_reversal=transforms.allow_block_reversal,
     )
     if candidate is old:
         return kept("unchanged", "no re-sequencing possible or needed")
     try:
         new_text = emit(candidate, post, machine)
         new = parse_program(new_text, machine, name=name)
-        verdict = verify_equivalent(base, new, machine)
+        verdict = verify_equivalent(
+            base, new, machine, allow_block_reversal=transforms.allow_block_reversal
+        )
     except NcError as exc:
         return kept("rejected", f"output refused: {exc}")
     if not verdict.ok:
@@ -225,6 +234,8 @@ def optimize_text(
     saving = old_time.total_s - new_time.total_s
     note = " (stopped early: best found so far)" if stats.stopped else ""
     done = ["re-sequenced"] if stats.groups_changed else []
+    if stats.blocks_reversed:
+        done.append(_count(stats.blocks_reversed, "block") + " cut backwards")
     if changes.get("air_moves_to_rapid"):
         done.append(_count(changes["air_moves_to_rapid"], "air feed move") + " made rapid")
     if changes.get("tool_changes_saved"):
@@ -237,6 +248,7 @@ def optimize_text(
         saving_pct=100.0 * saving / old_time.total_s if old_time.total_s else 0.0,
         holes_resequenced=stats.holes_resequenced,
         blocks_resequenced=stats.blocks_resequenced,
+        blocks_reversed=stats.blocks_reversed,
     )
     return ProgramOutcome(new_text, row)
 

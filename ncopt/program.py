@@ -181,10 +181,12 @@ class Barrier:
 @dataclass(frozen=True)
 class Step:
     """One step of a reordered group: an operation, and for a hole set which of its holes
-    (indices into ``HoleSet.xy``) in visiting order; ``None`` means all, in their order."""
+    (indices into ``HoleSet.xy``) in visiting order; ``None`` means all, in their order.
+    ``reversed``: a cut block cut backwards (``ncopt.reverse``)."""
 
     op: int
     holes: tuple[int, ...] | None = None
+    reversed: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -248,7 +250,8 @@ def reorder(program: Program, plan: Mapping[int, Sequence[Step]]) -> Program:
 def _normalise(step: Step) -> Step:
     if step.holes is None:
         return step
-    return Step(step.op, tuple(int(h) for h in np.asarray(step.holes).ravel()))
+    holes = tuple(int(h) for h in np.asarray(step.holes).ravel())
+    return Step(step.op, holes, step.reversed)
 
 
 def _check_steps(program: Program, group: Group, steps: tuple[Step, ...]) -> None:
@@ -258,6 +261,11 @@ def _check_steps(program: Program, group: Group, steps: tuple[Step, ...]) -> Non
         if step.op not in group.ops:
             raise ReorderError(f"operation {step.op} is not in group {group.index}")
         op = program.ops[step.op]
+        if step.reversed:
+            from ncopt.reverse import reversible
+
+            if not reversible(program, op):
+                raise ReorderError(f"operation {step.op} cannot be cut backwards")
         if isinstance(op, HoleSet):
             holes = range(len(op.xy)) if step.holes is None else step.holes
             seen_holes.setdefault(step.op, []).extend(holes)
@@ -282,7 +290,7 @@ def identity_plan(program: Program, group: Group) -> tuple[Step, ...]:
 
 def is_identity(program: Program, group: Group, steps: tuple[Step, ...]) -> bool:
     """True when ``steps`` visit the group exactly as the original program does."""
-    if tuple(s.op for s in steps) != group.ops:
+    if tuple(s.op for s in steps) != group.ops or any(s.reversed for s in steps):
         return False
     for step in steps:
         op = program.ops[step.op]

@@ -22,6 +22,9 @@ With ``allow_tool_regroup`` the new program may change tools fewer times (the sa
 order of work on the same material still kept by rule 5), start the spindle fewer times by at
 most the tool changes saved, and loose feed moves keep their order per tool.
 
+With ``allow_block_reversal`` a new block may also be an old one cut backwards
+(``ncopt.reverse``): reversing it again must give the old block exactly.
+
 ``verify_air_cut`` proves the other transformation, air cutting: the same program line for
 line, except feed moves entirely at or above a given Z that became rapids.
 
@@ -47,6 +50,7 @@ import numpy as np
 from ncopt.footprint import block_box, margin_mm, points_in_box
 from ncopt.machine import Machine
 from ncopt.program import CutBlock, MoveKind, Program
+from ncopt.reverse import block_rows, reverse_rows
 
 __all__ = ["VerifyReport", "verify_air_cut", "verify_equivalent"]
 
@@ -73,16 +77,18 @@ def verify_equivalent(
     machine: Machine | None = None,
     *,
     allow_tool_regroup: bool = False,
+    allow_block_reversal: bool = False,
 ) -> VerifyReport:
     """Prove ``new`` machines what ``old`` does (see the module docstring for the rules)."""
     del machine  # the rules are geometric; kept for a uniform engine signature
+    matched: list[np.ndarray] = []
     checks = (
         lambda: _barriers(old, new),
         lambda: _tools(old, new, allow_tool_regroup),
         lambda: _holes(old, new),
-        lambda: _blocks(old, new),
+        lambda: _blocks(old, new, allow_block_reversal, matched),
         lambda: _loose_feeds(old, new, allow_tool_regroup),
-        lambda: _precedence(old, new),
+        lambda: _precedence(old, new, matched[0]),
         lambda: _safety(old, new),
     )
     for check in checks:  # in turn: later checks rely on what earlier ones proved
@@ -255,12 +261,16 @@ def _move_table(program: Program) -> np.ndarray:
     plane), rounded once. The centre and direction tell an arc from its mirror image, which
     has the same ends, radius and length."""
     m = program.motion
-    arc = np.zeros((len(m), len(_ARC_KEY)))
+    arcs = np.zeros((len(m), m.arcs.shape[1]))
     is_arc = m.kind == MoveKind.ARC
     if is_arc.any():
-        arc[is_arc] = m.arcs[m.aux[is_arc]][:, _ARC_KEY]
-    feed = np.where(m.kind == MoveKind.RAPID, 0.0, m.feed_mm_min)  # F does not act on G0
-    table = np.column_stack([m.kind.astype(float), m.end, feed, arc])
+        arcs[is_arc] = m.arcs[m.aux[is_arc]]
+    return _rows_table(m.kind, m.end, m.feed_mm_min, arcs)
+
+
+def _rows_table(kind, end, feed, arcs) -> np.ndarray:
+    feed = np.where(kind == MoveKind.RAPID, 0.0, feed)  # F does not act on G0
+    table = np.column_stack([kind.astype(float), end, feed, arcs[:, _ARC_KEY]])
     return np.nan_to_num(table.round(_DECIMALS), nan=np.inf)
 
 
@@ -277,16 +287,40 @@ def _block_keys(program: Program) -> list[tuple[tuple, int]]:
     ]
 
 
-def _blocks(old: Program, new: Program) -> str:
+def _blocks(old: Program, new: Program, allow_reversal: bool, matched: list) -> str:
+    """Pair every old block with an equal new one (the k-th equal block of one program with
+    the k-th of the other); with ``allow_reversal`` a new block may also be an old one cut
+    backwards (``ncopt.reverse``), proved by reversing it again. Appends, for each old block,
+    the first motion row of its partner in the new program to ``matched``."""
     a, b = _block_keys(old), _block_keys(new)
-    count_a = Counter(k for k, _ in a)
-    count_b = Counter(k for k, _ in b)
-    for key, line in a:
-        if count_b[key] < count_a[key]:
+    new_blocks = [op for op in new.ops if isinstance(op, CutBlock)]
+    slots: dict[tuple, list[int]] = {}
+    for k, (key, _) in enumerate(b):
+        slots.setdefault(key, []).append(k)
+    for queue in slots.values():
+        queue.reverse()
+    partner = [slots[key].pop() if slots.get(key) else -1 for key, _ in a]
+    if allow_reversal and -1 in partner:
+        unused = sorted(k for queue in slots.values() for k in queue)
+        back: dict[tuple, list[int]] = {}
+        for k in unused:
+            rows = reverse_rows(block_rows(new, new_blocks[k]))
+            if rows is not None:
+                table = _rows_table(rows.kind, rows.end, rows.feed, rows.arcs)
+                back.setdefault((*b[k][0][:2], table.tobytes()), []).append(k)
+        for queue in back.values():
+            queue.reverse()
+        for i, (key, _) in enumerate(a):
+            if partner[i] < 0 and back.get(key):
+                partner[i] = back[key].pop()
+    for i, (_, line) in enumerate(a):
+        if partner[i] < 0:
             return f"cut block at old line {line + 1} is not cut the same way by the new program"
-    for key, line in b:
-        if count_a[key] < count_b[key]:
+    paired = set(partner)
+    for k, (_, line) in enumerate(b):
+        if k not in paired:
             return f"cut block at new line {line + 1} is not in the old program"
+    matched.append(np.array([new_blocks[k].rows[0] for k in partner], dtype=np.int64))
     return ""
 
 
@@ -339,22 +373,15 @@ def _occurrence_order(table: np.ndarray) -> np.ndarray:
     return np.lexsort(np.vstack([np.arange(len(table)), table.T[::-1]]))
 
 
-def _precedence(old: Program, new: Program) -> str:
+def _precedence(old: Program, new: Program, block_new: np.ndarray) -> str:
     """Work on the same material (``ncopt.footprint``) comes in the same order."""
     old_rows, old_xy, old_blocks, old_bpos = _items(old)
-    new_rows, _, _, new_bpos = _items(new)
+    new_rows, _, _, _ = _items(new)
     # Where each old hole and block is in the new program.
     ta, _ = _hole_table(old)
     tb, _ = _hole_table(new)
     hole_new = np.empty(len(old_rows), dtype=np.int64)
     hole_new[_occurrence_order(ta)] = new_rows[_occurrence_order(tb)]
-    keys_a, keys_b = _block_keys(old), _block_keys(new)
-    slots: dict[tuple, list[int]] = {}
-    for k, (key, _) in enumerate(keys_b):
-        slots.setdefault(key, []).append(int(new_bpos[k]))
-    for queue in slots.values():
-        queue.reverse()
-    block_new = np.array([slots[key].pop() for key, _ in keys_a], dtype=np.int64)
     lines = old.motion.line
     # Holes at the same XY keep their order.
     xy = np.nan_to_num(old_xy.round(_DECIMALS), nan=np.inf)

@@ -18,6 +18,7 @@ TABLE_COLUMNS = (
     "program", "status", "reason", "cycle_time_old_s", "cycle_time_new_s", "saving_s",
     "saving_pct", "rapid_distance_old_mm", "rapid_distance_new_mm", "tool_changes_old",
     "tool_changes_new", "holes", "holes_resequenced", "air_moves_to_rapid", "tool_changes_saved",
+    "blocks_reversed",
     "quantity_per_year", "hours_saved_per_year",
 )  # fmt: skip
 

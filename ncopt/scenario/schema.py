@@ -170,7 +170,10 @@ SETTING_DESCRIPTIONS: dict[str, str] = {
         "TRUE: merge non-adjacent segments of the same tool when no other tool works the "
         "same holes in between; FALSE keeps the tool order of the program"
     ),
-    "allow_block_reversal": "not implemented yet: blocks keep their cutting direction",
+    "allow_block_reversal": (
+        "TRUE: a one-depth milling block may be cut in the opposite direction to save travel "
+        "(climb becomes conventional milling)"
+    ),
     "air_cut_to_rapid": "TRUE: feed moves entirely above air_cut_above_z_mm become G0 rapids",
     "air_cut_above_z_mm": (
         "work Z (mm) above which a feed move is cutting air: set it above the stock and clamps"
