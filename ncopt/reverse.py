@@ -34,6 +34,7 @@ G0 Z25.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -242,9 +243,15 @@ def _has_dwell(program: Program, op: CutBlock) -> bool:
     return bool(np.any(program.motion.dwell_after[op.rows[0] + 1 : op.rows[1] + 1]))
 
 
+_COMPENSATION: weakref.WeakKeyDictionary[Program, bool] = weakref.WeakKeyDictionary()
+
+
 def _uses_cutter_compensation(program: Program) -> bool:
-    for barrier in program.barriers:
-        words = scan_line(barrier.text, barrier.line + 1).words
-        if any(w[0] in "Gg" and float(w[1]) in (41.0, 42.0) for w in words):
-            return True
-    return False
+    """G41/G42 anywhere (they are barriers: the interpreter does not follow them)."""
+    if program not in _COMPENSATION:
+        _COMPENSATION[program] = any(
+            w[0] in "Gg" and float(w[1]) in (41.0, 42.0)
+            for barrier in program.barriers
+            for w in scan_line(barrier.text, barrier.line + 1).words
+        )
+    return _COMPENSATION[program]
