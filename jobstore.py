@@ -86,6 +86,10 @@ class ResultError(JobError):
     """A result that is missing, unsigned, tampered or signed with another key."""
 
 
+class NoResultError(ResultError):
+    """No run of the scenario has left a result yet."""
+
+
 def env_float(name: str, default: float) -> float:
     raw = os.environ.get(name, "").strip()
     try:
@@ -360,7 +364,7 @@ def load_signed_result(folder: Path) -> dict[str, Any]:
     try:
         data = (folder / RESULT_FILE).read_bytes()
     except FileNotFoundError:
-        raise ResultError("no optimization result yet for this scenario") from None
+        raise NoResultError("no optimization result yet for this scenario") from None
     try:
         sig = read_json(folder / SIG_FILE)
     except JobError as exc:
@@ -409,6 +413,15 @@ def _prune_history(history: Path, keep: int) -> None:
     runs = sorted(p for p in history.iterdir() if p.is_dir())  # job ids sort by creation time
     for old in runs[:-keep]:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def newest_history_result(folder: Path) -> Path | None:
+    """The newest earlier run (``history/<job_id>/``) that left a result, if any."""
+    history = folder / HISTORY_DIR
+    if not history.is_dir():
+        return None
+    runs = sorted((p for p in history.iterdir() if p.is_dir()), reverse=True)
+    return next((run for run in runs if (run / RESULT_FILE).exists()), None)
 
 
 def list_history(department: str, scenario: str) -> list[dict[str, Any]]:

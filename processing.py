@@ -39,11 +39,13 @@ from jobstore import (
     CONFIG_FILE,
     HOST,
     LOG_FILE,
+    RESULT_FILE,
     SCHEMA,
     TERMINAL_STATES,
     InputError,
     JobError,
     JobState,
+    NoResultError,
     ResultError,
     archive_previous_run,
     data_dir,
@@ -53,6 +55,7 @@ from jobstore import (
     inputs_digest,
     list_history,
     load_signed_result,
+    newest_history_result,
     read_log_tail,
     read_status,
     scenario_dir,
@@ -68,6 +71,7 @@ __all__ = [
     "InputError",
     "JobError",
     "JobState",
+    "NoResultError",
     "ResultError",
     "cancel_optimization",
     "get_optimization_status",
@@ -415,14 +419,20 @@ def _wait_terminal(folder: Path, job_id: str, timeout_s: float) -> bool:
 
 
 def load_optimization_result(department: str, scenario: str) -> dict[str, Any]:
-    """The verified result of the scenario's last successful run, plus ``outdated``.
+    """The verified result of the scenario's last successful run, plus ``outdated`` and
+    ``from_history`` (True when the current run has no result — it failed, was cancelled or
+    is still running — and the result is the newest earlier run's, from ``history/``).
 
     Raises ``ResultError`` for a missing result, a missing signature, or a file whose HMAC does
-    not match (tampered, or signed with another key); such a file is never unpickled.
+    not match (tampered, or signed with another key); such a file is never unpickled, and an
+    older result is not silently offered in its place.
     """
     folder = scenario_dir(department, scenario)
-    result = load_signed_result(folder)
+    source = folder if (folder / RESULT_FILE).exists() else None
+    source = source or newest_history_result(folder) or folder
+    result = load_signed_result(source)
     result["outdated"] = result.get("config_hash") != inputs_digest(folder)
+    result["from_history"] = source != folder
     return result
 
 

@@ -80,6 +80,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "holes": ("孔", "Holes"),
     "no_result": ("尚無結果。", "No result yet."),
     "result_error": ("無法讀取結果：{msg}", "Cannot read the result: {msg}"),
+    "earlier_result": (
+        "以下為上一次成功的結果（工作 {job}）。",
+        "Below: the last successful result (job {job}).",
+    ),
     "outdated_warning": (
         "情境在此次優化後已變更，結果可能不再適用。請重新優化。",
         "The scenario changed after this run: the result may no longer apply. Optimize again.",

@@ -122,3 +122,23 @@ def test_log_tail_through_the_api(scenario):
     tail = processing.read_log_tail("dept", "scen", max_bytes=4000)
     assert "ValueError: bad tool table" in tail
     assert "ended: failed" in tail
+
+
+def test_a_failed_run_keeps_the_last_result_available(scenario):
+    first = _run_quick()
+    start("raises")
+    assert wait_terminal()["state"] == "failed"
+    result = processing.load_optimization_result("dept", "scen")
+    assert result["job_id"] == first["job_id"] and result["from_history"] is True
+    # A tampered earlier result is refused, not skipped for an even older one.
+    run = scenario / jobstore.HISTORY_DIR / first["job_id"] / jobstore.RESULT_FILE
+    run.write_bytes(run.read_bytes()[:-1] + b"\x00")
+    with pytest.raises(processing.ResultError, match="tampered"):
+        processing.load_optimization_result("dept", "scen")
+
+
+def test_the_current_result_is_not_from_history(scenario):
+    with pytest.raises(processing.NoResultError):
+        processing.load_optimization_result("dept", "scen")
+    _run_quick()
+    assert processing.load_optimization_result("dept", "scen")["from_history"] is False

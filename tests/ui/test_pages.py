@@ -92,6 +92,19 @@ def test_failing_job_shows_its_error(job_env):
     assert "failed" in set(at.dataframe[0].value["Status"])
 
 
+def test_a_failed_run_still_shows_the_last_result(job_env):
+    copy_demo(job_env)
+    processing.start_optimization_async("demo", "mold-plate", time_limit_s=3)
+    first = wait_terminal(60, department="demo", scenario="mold-plate")
+    assert first["state"] == "succeeded"
+    processing.start_optimization_async("demo", "mold-plate", entry="tests.jobs.entries:raises")
+    assert wait_terminal(department="demo", scenario="mold-plate")["state"] == "failed"
+    at = app("results", "demo", "mold-plate")
+    assert any("T99" in e.value for e in at.error)  # the failure, first
+    assert any(first["job_id"] in i.value for i in at.info)  # then the last good result
+    assert len(at.get("download_button")) == 2
+
+
 def test_outdated_result_is_flagged(job_env):
     folder = copy_demo(job_env)
     processing.start_optimization_async("demo", "mold-plate", time_limit_s=5)

@@ -14,12 +14,17 @@ if chosen:
     st.caption(f"{dept} / {scen}")
     status = processing.get_optimization_status(dept, scen)
     if status["state"] != "succeeded":
+        # A running, failed or cancelled run: its status, then the last result there is.
         processing.render_optimization_status(dept, scen)
+    try:
+        result = processing.load_optimization_result(dept, scen)
+    except processing.NoResultError:
+        if status["state"] == "succeeded":
+            st.error(t("no_result"))
+    except processing.ResultError as exc:
+        st.error(t("result_error", msg=str(exc)))
     else:
-        try:
-            result = processing.load_optimization_result(dept, scen)
-        except processing.ResultError as exc:
-            st.error(t("result_error", msg=str(exc)))
-        else:
-            results_view.render_result(dept, scen, result)
+        if result.get("from_history"):
+            st.info(t("earlier_result", job=result.get("job_id", "?")))
+        results_view.render_result(dept, scen, result)
     results_view.render_history(dept, scen)
