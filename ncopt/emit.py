@@ -290,25 +290,27 @@ def _leave(cur: _Cursor, exit_xyz, modal: Modal, inch: bool, after: set[str]) ->
 
 
 def program_to_json(program: Program, machine: Machine) -> str:
-    """The program as JSON for a .NET post: machine, tools, and the pieces in emitted order.
+    """The program as JSON for a .NET post (schema ``ncopt.program/1``, docs/dotnet-post.md).
 
-    Pieces are ``{"type": "text", "text": ...}`` (lines to copy as they are) or operations:
-    ``{"type": "holes", "tool", "cycle", "params": {...}, "holes": [[x, y], ...]}`` and
-    ``{"type": "block", "tool", "entry_xyz", "exit_xyz", "moves": [...], "text": ...}``.
-    Coordinates are absolute work coordinates in mm.
+    ``pieces`` in emitted order: ``{"type": "text", "text"}`` for lines to copy as they are
+    (everything outside reordered groups, line endings included) and ``{"type": "group"}`` for
+    each reordered group with its ``steps`` (hole sets and cut blocks in their new order) and
+    everything ``emit`` uses to write it, so a post can reproduce the built-in output byte for
+    byte (``examples/dotnet_post/FanucPost.cs`` does). Coordinates are absolute work
+    coordinates in mm; unknown ones are null.
     """
     pieces: list[dict] = []
     line = 0
-    for g in program.groups:
-        steps = program.plan.get(g.index) or tuple(Step(i) for i in g.ops)
+    for index in sorted(program.plan, key=lambda g: program.groups[g].first_line):
+        g = program.groups[index]
         pieces.append({"type": "text", "text": program.lines_text(line, g.first_line)})
-        for step in steps:
-            pieces.append(_op_json(program, step, g.tool))
+        pieces.append(_group_json(program, g, program.plan[index]))
         line = g.end_line
     pieces.append({"type": "text", "text": program.lines_text(line, program.n_lines)})
     doc = {
         "schema": "ncopt.program/1",
         "units": "mm",
+        "newline": program.newline,
         "machine": machine.to_mapping(),
         "tools": [tool for _, tool in program.tool_changes],
         "barriers": [
@@ -327,14 +329,43 @@ def _xyz(v) -> list[float | None]:
     return [None if c != c else float(c) for c in v]
 
 
+def _modal_json(m: Modal) -> dict:
+    return {
+        "motion": m.motion,
+        "feed_mm_min": float(m.feed_mm_min),
+        "plane": m.plane,
+        "absolute": m.absolute,
+        "inch": m.inch,
+    }
+
+
+def _group_json(program: Program, group: Group, steps: tuple[Step, ...]) -> dict:
+    last = program.ops[group.ops[-1]]
+    after = program.line_text(group.end_line) if group.end_line < program.n_lines else ""
+    return {
+        "type": "group",
+        "index": group.index,
+        "tool": group.tool,
+        "inch": group.modal_out.inch,
+        "start_xyz": _xyz(group.start_xyz),
+        "clearance_z_mm": float(group.clearance_z_mm),
+        "leave_xyz": _xyz(last.exit_xyz),
+        "modal_out": _modal_json(group.modal_out),
+        "next_line_words": sorted(_words(after, group.end_line)),
+        "steps": [_op_json(program, step, group.tool) for step in steps],
+    }
+
+
 def _op_json(program: Program, step: Step, tool: int) -> dict:
     op = program.ops[step.op]
+    comments = list(_prefix_comments(program, op.first_line, op.body_line))
     if isinstance(op, HoleSet):
         order = range(len(op.xy)) if step.holes is None else step.holes
         p = op.params
         return {
             "type": "holes",
             "tool": tool,
+            "comments": comments,
             "cycle": p.cycle,
             "params": {
                 "z_mm": p.z_mm,
@@ -357,25 +388,31 @@ def _op_json(program: Program, step: Step, tool: int) -> dict:
         view = _reversed_view(program, op)
         rows = reverse_rows(block_rows(program, op))
         kinds, ends, feeds = rows.kind.tolist(), rows.end, rows.feed.tolist()
-        entry, exit_, text = (
+        entry, exit_, modal_in, modal_out = (
             view.entry_xyz,
             view.exit_xyz,
-            "".join(line + program.newline for line in view.lines),
+            view.modal_in,
+            view.modal_out,
         )
+        lines = list(view.lines)
     else:
         m, r0, r1 = program.motion, op.rows[0], op.rows[1]
         kinds, ends, feeds = m.kind[r0:r1].tolist(), m.end[r0:r1], m.feed_mm_min[r0:r1].tolist()
-        entry, exit_ = op.entry_xyz, op.exit_xyz
-        text = program.lines_text(op.body_line, op.end_line)
+        entry, exit_, modal_in, modal_out = op.entry_xyz, op.exit_xyz, op.modal_in, op.modal_out
+        lines = [program.line_text(i) for i in range(op.body_line, op.end_line)]
     return {
         "type": "block",
         "tool": tool,
+        "comments": comments,
         "reversed": step.reversed,
         "entry_xyz": _xyz(entry),
         "exit_xyz": _xyz(exit_),
+        "modal_in": _modal_json(modal_in),
+        "modal_out": _modal_json(modal_out),
+        "lines": lines,
+        "first_line_has_motion": step.reversed or _has_motion(lines[0], op.body_line),
         "moves": [
             {"kind": int(k), "end": _xyz(e), "feed_mm_min": float(f)}
             for k, e, f in zip(kinds, ends, feeds, strict=True)
         ],
-        "text": text,
     }

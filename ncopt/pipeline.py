@@ -161,7 +161,9 @@ def make_post(setting: str):
     if spec is None:
         return None  # ncopt.emit's built-in Fanuc-style post
     preflight(spec)  # in a child: a broken runtime must not abort the work horse
-    return DotNetPost(spec)
+    post = DotNetPost(spec)
+    log.info("post-processor: %s from %s", spec.class_name, spec.dll_path)
+    return post
 
 
 def optimize_text(

@@ -28,12 +28,19 @@ namespace Shop {
 """
 
 
-def compile_cs(source: str, out: Path) -> Path:
+EXAMPLE_POST = Path(__file__).resolve().parents[2] / "examples" / "dotnet_post" / "FanucPost.cs"
+EXAMPLE_CLASS = "NcOptimizer.Examples.FanucPost"
+BCL_REFERENCES = ("System.Runtime.Serialization", "System.Xml", "System.Xml.Linq")
+
+
+def compile_cs(source: str, out: Path, with_files: tuple[Path, ...] = ()) -> Path:
+    """Compile ``source`` (and ``with_files``, in the same assembly) into the library ``out``."""
     mcs = require_program("mcs")
     src = out.with_suffix(".cs")
     src.write_text(source)
+    refs = [f"-r:{name}" for name in BCL_REFERENCES]
     subprocess.run(
-        [mcs, "-target:library", f"-out:{out}", str(src)],
+        [mcs, "-target:library", *refs, f"-out:{out}", str(src), *map(str, with_files)],
         check=True,
         capture_output=True,
         timeout=120,
@@ -45,3 +52,11 @@ def compile_cs(source: str, out: Path) -> Path:
 def bad_posts_dll(tmp_path_factory) -> Path:
     require_program("mono")
     return compile_cs(BAD_POSTS, tmp_path_factory.mktemp("dotnet") / "BadPosts.dll")
+
+
+@pytest.fixture(scope="session")
+def example_post_dll(tmp_path_factory) -> Path:
+    """examples/dotnet_post/FanucPost.cs compiled as its README says."""
+    require_program("mono")
+    out = tmp_path_factory.mktemp("example") / "FanucPost.dll"
+    return compile_cs("", out, with_files=(EXAMPLE_POST,))

@@ -218,11 +218,18 @@ def test_program_json_lists_operations_in_emitted_order(mixed_program, machine):
     group = p.ops[blocks[0]].group
     q = reorder(p, {group: [Step(i) for i in reversed(blocks)]})
     doc = json.loads(program_to_json(q, machine))
-    ops = [piece for piece in doc["pieces"] if piece["type"] != "text"]
-    assert [op["type"] for op in ops] == ["holes", "block", "block", "block"]
-    assert [op["entry_xyz"][:2] for op in ops[1:]] == [[40.0, 80.0], [100.0, 0.0], [0.0, 0.0]]
-    assert len(ops[0]["holes"]) == 6 and doc["machine"]["rapid_x_mm_min"] == 36000.0
-    assert doc["tools"] == [1, 2]
+    assert [piece["type"] for piece in doc["pieces"]] == ["text", "group", "text"]
+    # The untouched drilling group is copied as text; the reordered group lists its steps.
+    assert mixed_program.startswith(doc["pieces"][0]["text"]) and "G81" in doc["pieces"][0]["text"]
+    ops = doc["pieces"][1]["steps"]
+    assert [op["type"] for op in ops] == ["block", "block", "block"]
+    assert [op["entry_xyz"][:2] for op in ops] == [[40.0, 80.0], [100.0, 0.0], [0.0, 0.0]]
+    assert ops[0]["comments"] == ["(POCKET AT X40. Y80.)"] and ops[0]["lines"][0] == "Z2."
+    assert doc["machine"]["rapid_x_mm_min"] == 36000.0 and doc["tools"] == [1, 2]
+    assert doc["newline"] == "\n"
+    # Nothing reordered: the whole program is one text piece.
+    whole = json.loads(program_to_json(p, machine))["pieces"]
+    assert whole == [{"type": "text", "text": mixed_program}]
 
 
 def test_emit_hands_a_dotnet_style_post_the_json(mixed_program, machine):
