@@ -29,12 +29,12 @@ from ncopt.footprint import (
     FOOTPRINT_MARGIN_MM,
     Box,
     block_box,
-    boxes_overlap,
     margin_mm,
+    overlapping_boxes,
 )
 from ncopt.machine import Machine
 from ncopt.program import CutBlock, Group, HoleSet, Program, Step, is_identity, reorder
-from ncopt.reverse import reversed_block, reversible
+from ncopt.reverse import reversed_or_none
 from ncopt.sequencing import solve_open_path
 
 __all__ = ["PlanStats", "optimize_program"]
@@ -104,9 +104,7 @@ def _group_weight(program: Program, group: Group) -> int:
 def _plan_group(program, group, machine, budget_s, should_stop, reversal) -> tuple[Step, ...]:
     ops = [program.ops[i] for i in group.ops]
     margin = margin_mm(program)
-    flipped = [None] * len(ops)
-    if reversal:
-        flipped = [reversed_block(program, op) if reversible(program, op) else None for op in ops]
+    flipped = _flipped(program, ops, should_stop) if reversal else [None] * len(ops)
     # Operations on the same material (roughing passes at growing depth, a finish pass, a
     # pilot and its deep hole) must keep their order: only their holes are re-sequenced, and
     # blocks may still be cut backwards in place.
@@ -136,6 +134,17 @@ def _plan_group(program, group, machine, budget_s, should_stop, reversal) -> tup
             steps.append(Step(op.index))
             here = np.array(op.exit_xyz[:2], dtype=float)
     return tuple(steps)
+
+
+def _flipped(program, ops, should_stop) -> list:
+    """The reversed view of each operation that can be cut backwards (None for the others);
+    checking a block reads its lines, so a stop request is honoured every 100 operations."""
+    out = []
+    for k, op in enumerate(ops):
+        if k % 100 == 99 and should_stop is not None and should_stop():
+            return out + [None] * (len(ops) - k)
+        out.append(reversed_or_none(program, op))
+    return out
 
 
 def _never_worse(xy: np.ndarray, order: np.ndarray, start, machine: Machine) -> np.ndarray:
@@ -169,7 +178,7 @@ def _footprint(program: Program, op, margin: float) -> Box:
 
 
 def _any_overlap(boxes: list[Box]) -> bool:
-    return any(boxes_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    return len(overlapping_boxes(np.array(boxes, dtype=float).reshape(-1, 4))[0]) > 0
 
 
 # A reversed block must save more than this to be chosen (ties keep the programmed direction).

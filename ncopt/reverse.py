@@ -48,6 +48,7 @@ __all__ = [
     "block_rows",
     "reverse_rows",
     "reversed_block",
+    "reversed_or_none",
     "reversible",
 ]
 
@@ -167,6 +168,11 @@ def _shape(rows: BlockRows) -> tuple[int, int] | None:
 def reversible(program: Program, op) -> bool:
     """True when ``op`` is a block the sequencer may cut backwards (see the module docstring)."""
     return _reversed(program, op) is not None
+
+
+def reversed_or_none(program: Program, op) -> ReversedBlock | None:
+    """``op`` cut backwards, or None when it cannot be."""
+    return _reversed(program, op)
 
 
 def reversed_block(program: Program, op: CutBlock) -> ReversedBlock:

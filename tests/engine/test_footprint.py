@@ -6,8 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ncopt.footprint import boxes_overlap, points_in_box
-from ncopt.verify import _box_pairs
+from ncopt.footprint import boxes_overlap, overlapping_boxes, points_in_box, points_in_boxes
 
 _coord = st.integers(-50, 50).map(float)
 _box = st.one_of(
@@ -24,7 +23,7 @@ _point = st.one_of(st.tuples(_coord, _coord), st.just((np.nan, np.nan)))
 def test_box_pairs_match_brute_force(boxes, points):
     b = np.array(boxes, dtype=float).reshape(-1, 4)
     p = np.array(points, dtype=float).reshape(-1, 2)
-    i, k = _box_pairs(b, p)
+    i, k = points_in_boxes(p, b)
     got = set(zip(i.tolist(), k.tolist(), strict=True))
     want = {
         (h, j)
@@ -32,7 +31,7 @@ def test_box_pairs_match_brute_force(boxes, points):
         for h in np.flatnonzero(points_in_box(p, tuple(b[j]))).tolist()
     }
     assert got == want and len(got) == len(i)
-    i, k = _box_pairs(b, None)
+    i, k = overlapping_boxes(b)
     got = set(zip(i.tolist(), k.tolist(), strict=True))
     want = {
         (x, y)
