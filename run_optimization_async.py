@@ -216,9 +216,15 @@ class Supervisor:
         elif elapsed >= self.hard_s and run.stop_reason is None:
             self._terminate(horse, run, "hard_limit", now)
         elif (
-            run.ready and run.early_stop is None and (action == "finish" or elapsed >= self.soft_s)
+            run.ready
+            and run.early_stop is None
+            and run.result_path is None
+            and run.error is None
+            and (action == "finish" or elapsed >= self.soft_s)
         ):
             # Only once the horse has spoken: before its handler exists SIGUSR1 would kill it.
+            # And not once it has delivered its outcome: it is then shutting down, and Python
+            # (or a .NET runtime it hosted) restores the default action, which is to die.
             run.early_stop = "finish" if action == "finish" else "soft_limit"
             log.info("asking the engine to stop early (%s)", run.early_stop)
             _send(horse, signal.SIGUSR1)
@@ -413,10 +419,13 @@ def horse_main(folder: Path, job_id: str, fd: int) -> int:
         }
         tmp = folder / f".result.{job_id}.tmp"
         joblib.dump(result, tmp)
+        # Nothing is left to stop: a late "finish now" must not kill the exiting process.
+        signal.signal(signal.SIGUSR1, signal.SIG_IGN)
         send("result", path=str(tmp))
         return 0
     except BaseException as exc:  # the outcome goes to the supervisor, whatever it was
         logging.getLogger("ncopt.horse").exception("optimization failed")
+        signal.signal(signal.SIGUSR1, signal.SIG_IGN)
         send(
             "error",
             type=type(exc).__name__,

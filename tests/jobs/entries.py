@@ -6,6 +6,7 @@ carries the test's knobs.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import os
 import signal
@@ -31,6 +32,18 @@ def _result(n: int = 1):
 def quick(conf, progress=None, should_stop=None):
     """Return at once with a small valid result."""
     return _result(conf["params"].get("programs", 1))
+
+
+def slow_exit(conf, progress=None, should_stop=None):
+    """Return at once, then take ``exit_s`` to shut down with SIGUSR1's default action back in
+    place, as a hosted .NET runtime does when it shuts down at exit."""
+
+    def shut_down() -> None:
+        signal.signal(signal.SIGUSR1, signal.SIG_DFL)
+        time.sleep(float(conf["params"].get("exit_s", 3.0)))
+
+    atexit.register(shut_down)
+    return _result()
 
 
 def sleepy(conf, progress=None, should_stop=None):
