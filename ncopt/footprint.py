@@ -26,11 +26,13 @@ __all__ = [
     "FOOTPRINT_MARGIN_MM",
     "XY_DECIMALS",
     "block_box",
+    "block_boxes",
     "boxes_overlap",
     "margin_mm",
     "overlapping_boxes",
     "points_in_box",
     "points_in_boxes",
+    "same_material_pairs",
 ]
 
 # No tool radius is known from the program: 10 mm covers the end mills and drills of the
@@ -60,6 +62,28 @@ def block_box(program: Program, op: CutBlock, margin: float) -> Box:
     return (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
 
 
+def block_boxes(program: Program, blocks, margin: float) -> np.ndarray:
+    """``block_box`` of every block at once, (n, 4): one pass over the motion rows, so the
+    thousands of pockets of a big program take milliseconds."""
+    if not len(blocks):
+        return np.zeros((0, 4))
+    # One row of NaN after the last, so that a block ending the program can end its segment.
+    xy = np.vstack([program.motion.end[:, :2], np.full((1, 2), np.nan)])
+    first = np.array([op.rows[0] for op in blocks], dtype=np.int64)
+    end = np.array([op.rows[1] for op in blocks], dtype=np.int64)
+    lo = np.array([op.entry_xyz[:2] for op in blocks], dtype=float)
+    hi = lo.copy()
+    some = np.flatnonzero(end > first)
+    if len(some):
+        # reduceat over [first, end) pairs; the results between pairs are not used.
+        cuts = np.column_stack([first[some], end[some]]).ravel()
+        lo[some] = np.minimum(lo[some], np.minimum.reduceat(xy, cuts, axis=0)[::2])
+        hi[some] = np.maximum(hi[some], np.maximum.reduceat(xy, cuts, axis=0)[::2])
+    boxes = np.hstack([lo - margin, hi + margin])
+    boxes[~np.all(np.isfinite(boxes), axis=1)] = EVERYWHERE
+    return boxes
+
+
 def boxes_overlap(a: Box, b: Box) -> bool:
     """True when two boxes share a point (edges included)."""
     return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
@@ -70,6 +94,42 @@ def points_in_box(xy: np.ndarray, box: Box) -> np.ndarray:
     x, y = xy[:, 0], xy[:, 1]
     inside = (x >= box[0]) & (x <= box[2]) & (y >= box[1]) & (y <= box[3])
     return inside | ~np.all(np.isfinite(xy), axis=1)
+
+
+def same_material_pairs(program: Program, ops) -> np.ndarray:
+    """Pairs (a, b), a < b, of indices into ``ops`` (operations in program order) that may
+    work the same material by the rules above, so must keep their order: overlapping blocks,
+    a hole set with a hole in a block's box, two hole sets with a hole at the same place.
+
+    >>> from ncopt import parse_program
+    >>> p = parse_program("T1 M6\\nG0 Z5.\\nG81 X0. Y0. Z-2. R1. F100.\\nX90.\\nG80\\n"
+    ...                   "G0 X90. Y0.\\nG1 Z-1. F50.\\nG1 X95.\\nG0 Z5.\\nM30\\n")
+    >>> same_material_pairs(p, p.ops).tolist()  # the block at X90-95 covers the hole at X90
+    [[0, 1]]
+    """
+    is_block = np.array([isinstance(op, CutBlock) for op in ops], dtype=bool)
+    blocks, sets = np.flatnonzero(is_block), np.flatnonzero(~is_block)
+    margin = margin_mm(program)
+    boxes = block_boxes(program, [ops[i] for i in blocks], margin)
+    a, b = overlapping_boxes(boxes)
+    out = [np.column_stack([blocks[a], blocks[b]])]
+    sizes = [len(ops[i].xy) for i in sets]
+    xy = np.vstack([ops[i].xy for i in sets] + [np.zeros((0, 2))])
+    owner = np.repeat(sets, sizes).astype(np.int64)
+    hole, box = points_in_boxes(xy, boxes)
+    out.append(np.column_stack([owner[hole], blocks[box]]))
+    known = np.all(np.isfinite(xy), axis=1)
+    for i in np.unique(owner[~known]):  # a hole at an unknown place touches every hole set
+        out.append(np.column_stack([np.full(len(sets), i), sets]))
+    # Holes at the same place: neighbours in (place, program order) chain the sets in order.
+    key = np.round(xy[known], XY_DECIMALS)
+    who = owner[known]
+    by = np.lexsort((who, key[:, 1], key[:, 0]))
+    same = np.all(key[by][1:] == key[by][:-1], axis=1)
+    out.append(np.column_stack([who[by][:-1][same], who[by][1:][same]]))
+    pairs = np.concatenate(out).astype(np.int64).reshape(-1, 2)
+    pairs = np.column_stack([pairs.min(axis=1), pairs.max(axis=1)])
+    return np.unique(pairs[pairs[:, 0] != pairs[:, 1]], axis=0).reshape(-1, 2)
 
 
 _PAIRS_PER_CHUNK = 1 << 21

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ncopt.footprint import block_box, margin_mm, overlapping_boxes, points_in_boxes
+from ncopt.footprint import block_boxes, margin_mm, overlapping_boxes, points_in_boxes
 from ncopt.machine import Machine
 from ncopt.program import CutBlock, MoveKind, Program
 from ncopt.reverse import block_rows, reverse_rows
@@ -396,7 +396,7 @@ def _precedence(old: Program, new: Program, block_new: np.ndarray) -> str:
         )
     # Blocks against the holes and the other blocks in their box.
     margin = margin_mm(old)
-    boxes = np.array([block_box(old, op, margin) for op in old_blocks]).reshape(-1, 4)
+    boxes = block_boxes(old, old_blocks, margin)
     hole, block = points_in_boxes(old_xy, boxes)
     wrong = (old_rows[hole] < old_bpos[block]) != (hole_new[hole] < block_new[block])
     if wrong.any():

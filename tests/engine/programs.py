@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ncopt.footprint import block_box, boxes_overlap, margin_mm, points_in_box
+from ncopt.program import HoleSet
+
 HEADER = "%\nO1234 (TEST)\nG90 G54 G17 G21\nG40 G49 G80\n"
 FOOTER = "M5\nM9\nG91 G28 Z0.\nG90\nM30\n%\n"
 
@@ -73,3 +76,34 @@ def program(holes: Sequence[tuple[float, float]], corners: Sequence[tuple[float,
     if corners:
         body += mill_tool(2, corners)
     return HEADER + body + FOOTER
+
+
+def one_tool(tool: int, parts: Sequence[tuple[str, object]]) -> str:
+    """One tool segment mixing hole sets and pockets: ``("holes", [(x, y), ...])`` drills with
+    G81, ``("pocket", (x, y))`` cuts ``pocket(x, y)``; all in one group."""
+    lines = [f"T{tool} M6", "S2000 M3", "G0 G90 G54 X0. Y0.", f"G43 H{tool} Z25. M8"]
+    for kind, what in parts:
+        if kind == "holes":
+            (x0, y0), *rest = what
+            lines.append(f"G99 G81 X{num(x0)} Y{num(y0)} Z-5. R2. F300.")
+            lines += [f"X{num(x)} Y{num(y)}" for x, y in rest]
+            lines.append("G80 G0 Z25.")
+        else:
+            lines.append(pocket(*what).rstrip("\n"))
+    return HEADER + "\n".join(lines) + "\nM9\n" + FOOTER
+
+
+def touch(p, a, b) -> bool:
+    """Operations ``a`` and ``b`` work the same material (``ncopt.footprint``'s rules, written
+    out plainly: the brute force the fast versions are checked against)."""
+    margin = margin_mm(p)
+    if isinstance(a, HoleSet) and isinstance(b, HoleSet):
+        return bool(
+            set(map(tuple, a.xy.round(4).tolist())) & set(map(tuple, b.xy.round(4).tolist()))
+        )
+    if isinstance(a, HoleSet):
+        a, b = b, a
+    box = block_box(p, a, margin)
+    if isinstance(b, HoleSet):
+        return bool(points_in_box(b.xy, box).any())
+    return boxes_overlap(box, block_box(p, b, margin))

@@ -11,9 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ncopt import GCodeError, emit, parse_program, program_to_json, verify_equivalent
-from ncopt.footprint import block_box, boxes_overlap, margin_mm, points_in_box
 from ncopt.program import CutBlock, HoleSet, Step, reorder
-from tests.engine.programs import FOOTER, HEADER, drill_tool, mill_tool, program
+from tests.engine.programs import FOOTER, HEADER, drill_tool, mill_tool, program, touch
 
 SETTINGS = settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -34,28 +33,13 @@ def test_round_trip_keeps_line_ends(mixed_program, machine, newline, last_newlin
     assert emit(parse_program(text, machine)) == text
 
 
-def _touch(p, a, b) -> bool:
-    """Operations ``a`` and ``b`` work the same material (``ncopt.footprint``'s rules)."""
-    margin = margin_mm(p)
-    if isinstance(a, HoleSet) and isinstance(b, HoleSet):
-        return bool(
-            set(map(tuple, a.xy.round(4).tolist())) & set(map(tuple, b.xy.round(4).tolist()))
-        )
-    if isinstance(a, HoleSet):
-        a, b = b, a
-    box = block_box(p, a, margin)
-    if isinstance(b, HoleSet):
-        return bool(points_in_box(b.xy, box).any())
-    return boxes_overlap(box, block_box(p, b, margin))
-
-
 def _shuffled_plan(p, rng) -> dict[int, list[Step]]:
     """A random reordering of every group that keeps work on the same material in order."""
     plan = {}
     for g in p.groups:
         if not g.movable:
             continue
-        before = {i: {j for j in g.ops if j < i and _touch(p, p.ops[i], p.ops[j])} for i in g.ops}
+        before = {i: {j for j in g.ops if j < i and touch(p, p.ops[i], p.ops[j])} for i in g.ops}
         ops: list[int] = []
         while len(ops) < len(g.ops):
             ready = [i for i in g.ops if i not in ops and before[i] <= set(ops)]
