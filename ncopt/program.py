@@ -257,8 +257,9 @@ def _normalise(step: Step) -> Step:
 def _check_steps(program: Program, group: Group, steps: tuple[Step, ...]) -> None:
     seen_blocks: set[int] = set()
     seen_holes: dict[int, list[int]] = {}
+    members = set(group.ops)  # a tuple lookup per step would be n² for big groups
     for step in steps:
-        if step.op not in group.ops:
+        if step.op not in members:
             raise ReorderError(f"operation {step.op} is not in group {group.index}")
         op = program.ops[step.op]
         if step.reversed:
