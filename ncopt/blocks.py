@@ -36,11 +36,12 @@ Costs come in as arrays, so this module knows nothing about machines:
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
+
+from ncopt.budget import Budget
 
 __all__ = [
     "EXACT_MAX_BLOCKS",
@@ -56,7 +57,6 @@ EXACT_MAX_BLOCKS = 9
 # stay free of inf - inf, and any sum holding it is far above every real path.
 UNREACHABLE = 1e12
 _GAIN = 1e-9  # a move must save more than this (s) to count
-_CHECK_S = 0.05  # how often should_stop is asked during the search
 
 
 @dataclass(frozen=True)
@@ -87,11 +87,14 @@ def order_blocks(
     before: Iterable[tuple[int, int]] = (),
     time_limit_s: float = 1.0,
     should_stop: Callable[[], bool] | None = None,
+    progress: Callable[..., None] | None = None,
+    budget: Budget | None = None,
 ) -> BlockOrder:
     """Cheapest open path over all operations from the start; exact up to 9 of them.
 
     ``before``: pairs ``(a, b)``, ``a < b``, that must keep their order (the index order is the
-    program's, which satisfies them all).
+    program's, which satisfies them all). ``budget`` (a running ``Budget``) replaces
+    ``time_limit_s``, ``should_stop`` and ``progress`` when given.
     """
     start_cost = np.asarray(start_cost, dtype=float)
     trans = np.asarray(trans, dtype=float)
@@ -108,9 +111,10 @@ def order_blocks(
         order, orient = _held_karp(start_cost, trans, pairs)
         optimal = True
     else:
-        search = _Search(start_cost, trans, pairs, time_limit_s, should_stop)
+        budget = budget or Budget(time_limit_s, should_stop, progress)
+        search = _Search(start_cost, trans, pairs, budget)
         order, orient = search.run()
-        optimal, stopped = False, search.stopped
+        optimal, stopped = False, search.budget.stopped
     assert sorted(order) == list(range(n)), "block ordering lost or repeated a block"
     assert _keeps(order, pairs), "block ordering broke a precedence"
     cost = path_cost(start_cost, trans, order, orient)
@@ -194,7 +198,7 @@ class _Search:
     """Local search over a sequence of *states* ``o * n + i`` (operation ``i`` in orientation
     ``o``), so that one flat (kn, kn) matrix holds every travel and a flip is ``± n``."""
 
-    def __init__(self, start_cost, trans, pairs, time_limit_s, should_stop) -> None:
+    def __init__(self, start_cost, trans, pairs, budget: Budget) -> None:
         self.k, self.n = start_cost.shape
         kn = self.k * self.n
         self.s0 = _finite(start_cost.reshape(kn))
@@ -205,19 +209,11 @@ class _Search:
         for a, b in pairs.tolist():
             self.preds[b].append(a)
             self.succs[a].append(b)
-        self.deadline = time.monotonic() + max(0.0, time_limit_s)
-        self.should_stop = should_stop
-        self.stopped = False
-        self._next_check = 0.0
+        self.budget = budget
+        self._message = f"ordering {self.n} operations"
 
     def out_of_time(self) -> bool:
-        now = time.monotonic()
-        if self.stopped or now >= self.deadline:
-            return True
-        if self.should_stop is not None and now >= self._next_check:
-            self._next_check = now + _CHECK_S
-            self.stopped = bool(self.should_stop())
-        return self.stopped
+        return self.budget.check(self._message)
 
     def cost(self, x: np.ndarray) -> float:
         return float(self.s0[x[0]] + self.m[x[:-1], x[1:]].sum())

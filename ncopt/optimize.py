@@ -77,8 +77,9 @@ def optimize_program(
             break
         remaining = max(0.0, deadline - time.monotonic())
         share = remaining * weight / max(1, total_weight - done_weight)
+        report = _within_group(progress, group, done_weight, weight, total_weight, share)
         steps, cut_short = _plan_group(
-            program, group, machine, share, should_stop, allow_block_reversal
+            program, group, machine, share, should_stop, report, allow_block_reversal
         )
         stopped |= cut_short
         done_weight += weight
@@ -94,13 +95,27 @@ def optimize_program(
     return (reorder(program, plan) if plan else program), stats
 
 
+def _within_group(progress, group: Group, done: int, weight: int, total: int, budget_s: float):
+    """The progress callable for one group's searches: the overall fraction advances with
+    the group's time, the message says which tool and what the search is doing."""
+    if progress is None:
+        return None
+    start = time.monotonic()
+
+    def report(message: str | None = None, **_) -> None:
+        spent = min(1.0, (time.monotonic() - start) / budget_s) if budget_s > 0 else 1.0
+        progress(fraction=(done + weight * spent) / total, message=f"tool T{group.tool}: {message}")
+
+    return report
+
+
 def _group_weight(program: Program, group: Group) -> int:
     """Rough share of the search a group deserves: its holes plus its operations."""
     ops = [program.ops[i] for i in group.ops]
     return sum(len(op.xy) for op in ops if isinstance(op, HoleSet)) + len(ops)
 
 
-def _plan_group(program, group, machine, budget_s, should_stop, reversal):
+def _plan_group(program, group, machine, budget_s, should_stop, progress, reversal):
     """The group's steps in their new order, and whether a stop request cut a search short."""
     deadline = time.monotonic() + budget_s
     ops = [program.ops[i] for i in group.ops]
@@ -116,6 +131,7 @@ def _plan_group(program, group, machine, budget_s, should_stop, reversal):
         time_limit_s=max(0.0, deadline - time.monotonic())
         * max(0.1, len(ops) / (len(ops) + hole_total)),
         should_stop=should_stop,
+        progress=progress,
     )
     steps: list[Step] = []
     here = np.array(group.start_xyz[:2], dtype=float)
@@ -132,7 +148,12 @@ def _plan_group(program, group, machine, budget_s, should_stop, reversal):
             holes_left = max(1, holes_left - len(op.xy))
             start = here if np.all(np.isfinite(here)) else None
             result = solve_open_path(
-                op.xy, machine, start=start, time_limit_s=share, should_stop=should_stop
+                op.xy,
+                machine,
+                start=start,
+                time_limit_s=share,
+                should_stop=should_stop,
+                progress=progress,
             )
             stopped |= result.stopped
             path = _never_worse(op.xy, result.order, start, machine)

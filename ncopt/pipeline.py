@@ -77,6 +77,7 @@ def run_generate_nc_code(
 
     report = progress or (lambda **_: None)
     stop = should_stop or (lambda: False)
+    report(fraction=0.0, stage="parse", message="reading the scenario")
     scenario = load_scenario(Path(conf["scenario_dir"]))
     budget_s = float(conf.get("time_limit_s") or scenario.settings.time_limit_s)
     post = make_post(scenario.settings.post)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ncopt.blocks import UNREACHABLE, order_blocks
+from ncopt.budget import Budget
 from ncopt.machine import Machine, trapezoid_time_array
 
 __all__ = ["MAX_STATES", "REVERSAL_MIN_GAIN_S", "order_operations", "travel_costs"]
@@ -41,6 +42,7 @@ def order_operations(
     before: np.ndarray | None = None,
     time_limit_s: float,
     should_stop: Callable[[], bool] | None = None,
+    progress: Callable[..., None] | None = None,
 ) -> tuple[list[int], list[int], bool]:
     """Order and orientation of operations whose ends are ``entries``/``exits`` (k, n, 3),
     and whether a stop request cut the search short. ``k`` orientations: 1, or 2 when blocks
@@ -62,8 +64,9 @@ def order_operations(
     for first in range(0, n, width):
         last = min(n, first + width)
         now = time.monotonic()
-        window_deadline = now + max(0.0, deadline - now) * (last - first) / (n - first)
+        share = max(0.0, deadline - now) * (last - first) / (n - first)
         inside = (pairs[:, 0] >= first) & (pairs[:, 1] < last)
+        budget = Budget(share, should_stop, progress)
         sub_order, sub_orient, sub_stopped = _order_window(
             entries[:, first:last],
             exits[:, first:last],
@@ -71,8 +74,7 @@ def order_operations(
             clearance_z_mm,
             machine,
             pairs[inside] - first,
-            window_deadline,
-            should_stop,
+            budget,
         )
         order += [first + i for i in sub_order]
         orientation += sub_orient
@@ -81,16 +83,21 @@ def order_operations(
     return order, orientation, stopped
 
 
-def _order_window(entries, exits, here, clearance_z_mm, machine, pairs, deadline, should_stop):
+def _order_window(entries, exits, here, clearance_z_mm, machine, pairs, budget: Budget):
     n = entries.shape[1]
-    costs = travel_costs(entries, exits, here, clearance_z_mm, machine, should_stop)
+    message = f"costing travel between {n} operations"
+    costs = travel_costs(
+        entries,
+        exits,
+        here,
+        clearance_z_mm,
+        machine,
+        lambda: budget.check(message) and budget.stopped,
+    )
     if costs is None:  # stopped while costing: the program's order
         return list(range(n)), [0] * n, True
     start_cost, trans = costs
-    left = max(0.0, deadline - time.monotonic())  # costing thousands of operations takes time
-    result = order_blocks(
-        start_cost, trans, before=pairs, time_limit_s=left, should_stop=should_stop
-    )
+    result = order_blocks(start_cost, trans, before=pairs, budget=budget)
     return list(result.order), list(result.orientation), result.stopped
 
 

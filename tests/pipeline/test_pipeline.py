@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import processing
@@ -122,6 +124,27 @@ def test_stop_at_once_still_returns_valid_programs(data_dir):
         {"scenario_dir": str(folder), "time_limit_s": 30}, should_stop=lambda: True
     )
     _check_outputs(folder, new_codes, old_codes, out_df)
+
+
+def test_progress_and_stop_requests_are_served_every_half_second(data_dir):
+    folder = _copy("demo/pcb-drill", data_dir)
+    progress_at: list[float] = []
+    stop_at: list[float] = []
+
+    def progress(**_) -> None:
+        progress_at.append(time.monotonic())
+
+    def should_stop() -> bool:
+        stop_at.append(time.monotonic())
+        return False
+
+    run_generate_nc_code(
+        {"scenario_dir": str(folder), "time_limit_s": 4}, progress=progress, should_stop=should_stop
+    )
+    assert len(progress_at) > 8 and len(stop_at) > 8
+    assert np.diff(progress_at).max() <= 0.5
+    inside = [t for t in stop_at if progress_at[0] <= t <= progress_at[-1]]
+    assert np.diff([progress_at[0], *inside, progress_at[-1]]).max() <= 0.5
 
 
 def test_real_background_job_on_demo_scenario(job_env):
