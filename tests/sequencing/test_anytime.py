@@ -30,6 +30,24 @@ def test_should_stop_returns_quickly_with_a_valid_order():
     assert np.diff(calls).max() <= 0.5
 
 
+def test_sixteen_thousand_holes_never_leave_should_stop_waiting_half_a_second():
+    # One dense search of this size would hold the GIL for ~0.7 s while fast_tsp copies its
+    # matrix; it is decomposed instead.
+    pts = points(16_000, seed=4)
+    calls: list[float] = []
+
+    def stop() -> bool:
+        calls.append(time.monotonic())
+        return False
+
+    t0 = time.monotonic()
+    r = solve_open_path(pts, start=(0, 0), time_limit_s=6.0, should_stop=stop)
+    calls.append(time.monotonic())
+    assert r.parts > 1
+    assert sorted(r.order.tolist()) == list(range(len(pts)))
+    assert np.diff([t0, *calls]).max() <= 0.5
+
+
 def test_stop_before_start_still_gives_every_hole():
     pts = points(500)
     r = solve_tour(pts, time_limit_s=10.0, should_stop=lambda: True)
