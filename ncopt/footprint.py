@@ -138,11 +138,9 @@ _MAX_CELLS_PER_BOX = 4096
 
 def overlapping_boxes(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Index pairs (i, j), i < j, of the boxes (n, 4) that overlap; a box with an unknown
-    (infinite) extent overlaps every box. Found by a sweep along X, so thousands of blocks
-    take milliseconds, not the n² comparisons of every pair."""
-    i, k = _sweep_pairs(boxes, np.all(np.isfinite(boxes), axis=1))
-    keep = i < k
-    return i[keep], k[keep]
+    (infinite) extent overlaps every box. Found through a grid of cells about one box wide,
+    so thousands of blocks take milliseconds, not the n² comparisons of every pair."""
+    return _box_pairs(boxes, np.all(np.isfinite(boxes), axis=1))
 
 
 def points_in_boxes(points: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -219,36 +217,63 @@ def _grid_pairs(boxes, ks, points, known) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(out_i), np.concatenate(out_k)
 
 
-def _sweep_pairs(boxes: np.ndarray, box_ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Ordered pairs (i, k) of overlapping boxes, i != k possible both ways (caller filters)."""
-    width = boxes[:, 2] - boxes[:, 0]
-    typical = float(np.median(width[box_ok])) if box_ok.any() else 0.0
-    wide = box_ok & (width > 4.0 * typical)  # few; compared with every box one by one
-    known = np.flatnonzero(box_ok & ~wide)
-    known = known[np.argsort(boxes[known, 0], kind="stable")]
-    xs = boxes[known, 0]
-    reach = float(width[known].max()) if len(known) else 0.0
+def _box_pairs(boxes: np.ndarray, box_ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i, k), i < k, of overlapping boxes."""
+    extent = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
+    typical = float(np.median(extent[box_ok])) if box_ok.any() else 0.0
+    wide = box_ok & (extent > 4.0 * typical)  # few; compared with every box one by one
     out_i, out_k = [], []
     for k in np.flatnonzero(~box_ok):  # an unknown box overlaps every box
-        out_i += [np.arange(len(boxes)), np.full(len(boxes), k)]
-        out_k += [np.full(len(boxes), k), np.arange(len(boxes))]
+        out_i.append(np.arange(len(boxes)))
+        out_k.append(np.full(len(boxes), k))
     for k in np.flatnonzero(wide):
         a, bk = boxes, boxes[k]
         touch = (a[:, 0] <= bk[2]) & (bk[0] <= a[:, 2]) & (a[:, 1] <= bk[3]) & (bk[1] <= a[:, 3])
         out_i.append(np.flatnonzero(touch))
         out_k.append(np.full(int(touch.sum()), k))
-    starts = np.searchsorted(xs, boxes[known, 0] - reach, "left")
-    ends = np.searchsorted(xs, boxes[known, 2], "right")
-    n = ends - starts
-    k = np.repeat(known, n)
-    offset = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    i = known[np.repeat(starts, n) + offset]
-    a, b = boxes[i], boxes[k]
-    touch = (
-        (a[:, 0] <= b[:, 2]) & (b[:, 0] <= a[:, 2]) & (a[:, 1] <= b[:, 3]) & (b[:, 1] <= a[:, 3])
-    )
-    out_i.append(i[touch])
-    out_k.append(k[touch])
+    narrow = np.flatnonzero(box_ok & ~wide)
+    if len(narrow):
+        b = boxes[narrow]
+        span = float(np.max(b[:, 2:].max(axis=0) - b[:, :2].min(axis=0)))
+        i, k = _shared_cells(b, max(typical, span * 1e-6, 1e-6))  # at most 10⁶ cells across
+        out_i.append(narrow[i])
+        out_k.append(narrow[k])
+    if not out_i:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     i, k = np.concatenate(out_i).astype(np.int64), np.concatenate(out_k).astype(np.int64)
     pairs = np.unique(np.column_stack([np.minimum(i, k), np.maximum(i, k)]), axis=0)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
     return pairs[:, 0], pairs[:, 1]
+
+
+def _shared_cells(b: np.ndarray, cell: float) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i, k), i < k (repeats possible), of boxes (n, 4) of about ``cell`` size or less
+    that overlap: each box is put in the grid cells it covers (at most 25), and only boxes
+    that share a cell are compared, so the work grows with n, not n·√n as a sweep's would."""
+    origin = b[:, :2].min(axis=0)
+    lo = np.floor((b[:, :2] - origin) / cell).astype(np.int64)
+    hi = np.floor((b[:, 2:] - origin) / cell).astype(np.int64)
+    span = hi - lo + 1
+    count = span[:, 0] * span[:, 1]
+    row = np.repeat(np.arange(len(b)), count)
+    t = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    ny = span[row, 1]
+    key = (lo[row, 0] + t // ny) * (int(hi[:, 1].max()) + 1) + lo[row, 1] + t % ny
+    by = np.argsort(key, kind="stable")
+    key, row = key[by], row[by]
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    size = np.diff(np.r_[first, len(key)])
+    # Every member of a cell against every member of the same cell.
+    g = np.repeat(size, size)
+    left = np.repeat(np.arange(len(key)), g)
+    right = np.repeat(np.repeat(first, size), g) + (
+        np.arange(g.sum()) - np.repeat(np.cumsum(g) - g, g)
+    )
+    i, k = row[left], row[right]
+    keep = i < k
+    i, k = i[keep], k[keep]
+    a, c = b[i], b[k]
+    touch = (
+        (a[:, 0] <= c[:, 2]) & (c[:, 0] <= a[:, 2]) & (a[:, 1] <= c[:, 3]) & (c[:, 1] <= a[:, 3])
+    )
+    return i[touch], k[touch]
