@@ -4,13 +4,15 @@ Between two operations the machine retracts from the first one's exit to the gro
 plane, rapids across in XY and descends to the next one's entry, each a rapid move with its own
 axis rates and accelerations (``Machine``). The costs are built as numpy matrices, row chunk by
 row chunk so a stop request is seen while thousands of operations are costed, and handed to
-``ncopt.blocks.order_blocks``. Groups larger than one dense search (``MAX_STATES``) are ordered
-in consecutive windows of the program's order, each starting where the previous one ends, so
-memory stays bounded whatever the group's size.
+``ncopt.blocks.order_blocks``. Groups larger than one dense search (``MAX_STATES``) are cut into
+windows along a sweep across the part that keeps work on the same material in order; each
+window is ordered on its own, starting where the previous one ends, so memory stays bounded
+whatever the group's size.
 """
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Callable, Sequence
 
@@ -19,6 +21,7 @@ import numpy as np
 from ncopt.blocks import UNREACHABLE, order_blocks
 from ncopt.budget import Budget
 from ncopt.machine import Machine, trapezoid_time_array
+from ncopt.sequencing import strip_order
 
 __all__ = ["MAX_STATES", "REVERSAL_MIN_GAIN_S", "order_operations", "travel_costs"]
 
@@ -57,30 +60,59 @@ def order_operations(
         return keep
     deadline = time.monotonic() + max(0.0, time_limit_s)
     width = max(1, MAX_STATES // k)
+    # One window: the program's order. Several: a sweep across the part that keeps the
+    # pairs in order, so that each window is one compact area and crossing it is cheap.
+    sweep = np.arange(n) if n <= width else _sweep(entries[0, :, :2], pairs)
+    rank = np.empty(n, dtype=np.int64)
+    rank[sweep] = np.arange(n)
     order: list[int] = []
     orientation: list[int] = []
     stopped = False
     here = np.asarray(start_xyz, dtype=float)
     for first in range(0, n, width):
         last = min(n, first + width)
-        now = time.monotonic()
-        share = max(0.0, deadline - now) * (last - first) / (n - first)
-        inside = (pairs[:, 0] >= first) & (pairs[:, 1] < last)
-        budget = Budget(share, should_stop, progress)
+        ops = sweep[first:last]
+        share = max(0.0, deadline - time.monotonic()) * (last - first) / (n - first)
+        inside = (rank[pairs[:, 0]] >= first) & (rank[pairs[:, 1]] < last)
         sub_order, sub_orient, sub_stopped = _order_window(
-            entries[:, first:last],
-            exits[:, first:last],
+            entries[:, ops],
+            exits[:, ops],
             here,
             clearance_z_mm,
             machine,
-            pairs[inside] - first,
-            budget,
+            rank[pairs[inside]] - first,  # the sweep keeps every pair in order: a < b
+            Budget(share, should_stop, progress),
         )
-        order += [first + i for i in sub_order]
+        order += ops[sub_order].tolist()
         orientation += sub_orient
         stopped |= sub_stopped
         here = exits[orientation[-1], order[-1]]
     return order, orientation, stopped
+
+
+def _sweep(xy: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """The operations in boustrophedon order of their entries (``strip_order``), except that
+    none comes before one it must follow: a topological order of the pairs that always takes
+    the ready operation earliest in the sweep."""
+    n = len(xy)
+    place = np.empty(n, dtype=np.int64)
+    place[strip_order(xy)] = np.arange(n)
+    after: list[list[int]] = [[] for _ in range(n)]
+    waiting = np.zeros(n, dtype=np.int64)
+    for a, b in pairs.tolist():
+        after[a].append(b)
+        waiting[b] += 1
+    ready = [(int(place[i]), i) for i in np.flatnonzero(waiting == 0).tolist()]
+    heapq.heapify(ready)
+    out = []
+    while ready:
+        _, i = heapq.heappop(ready)
+        out.append(i)
+        for b in after[i]:
+            waiting[b] -= 1
+            if waiting[b] == 0:
+                heapq.heappush(ready, (int(place[b]), b))
+    return np.array(out, dtype=np.int64)
 
 
 def _order_window(entries, exits, here, clearance_z_mm, machine, pairs, budget: Budget):

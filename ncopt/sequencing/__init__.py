@@ -28,6 +28,7 @@ from ncopt.sequencing._core import (
     External,
     Segment,
     solve_segment,
+    strip_order,
 )
 from ncopt.sequencing._large import solve_large
 
@@ -38,6 +39,7 @@ __all__ = [
     "dense_limit",
     "solve_open_path",
     "solve_tour",
+    "strip_order",
 ]
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import ncopt.travel
-from ncopt import Machine, emit, parse_program, verify_equivalent
+from ncopt import Machine, emit, estimate_cycle_time, parse_program, verify_equivalent
 from ncopt.footprint import same_material_pairs
 from ncopt.optimize import optimize_program
 from ncopt.pipeline import optimize_text
@@ -65,19 +65,15 @@ def test_a_stop_request_is_answered_within_half_a_second_on_thousands_of_blocks(
 
 @pytest.mark.parametrize("reversal", [False, True])
 def test_a_group_bigger_than_one_search_is_ordered_window_by_window(monkeypatch, reversal):
-    monkeypatch.setattr(ncopt.travel, "MAX_STATES", 24)
     corners = _scattered(60)
     corners[10:10] = [(corners[5][0], corners[5][1] + 0.5)]  # a finishing pass of pocket 5
     corners.append((corners[30][0] + 0.5, corners[30][1]))  # and one of pocket 30, far behind
     old = parse_program(HEADER + mill_tool(1, corners) + FOOTER, MACHINE)
+    whole, _ = optimize_program(old, MACHINE, time_limit_s=5.0, allow_block_reversal=reversal)
+    monkeypatch.setattr(ncopt.travel, "MAX_STATES", 24)  # windows of 24 or 12 pockets
     new, stats = optimize_program(old, MACHINE, time_limit_s=5.0, allow_block_reversal=reversal)
     assert stats.blocks_resequenced == len(corners)
     order = _block_order(new)
-    first = old.groups[next(i for i, g in enumerate(old.groups) if len(g.ops) > 1)].ops[0]
-    width = 24 // (2 if reversal else 1)
-    windows = [(op - first) // width for op in order]
-    assert windows == sorted(windows)  # each window after the one before it
-    assert order != sorted(order)
     position = {op: t for t, op in enumerate(order)}
     ops = [old.ops[i] for i in sorted(order)]
     for a, b in same_material_pairs(old, ops).tolist():
@@ -86,3 +82,9 @@ def test_a_group_bigger_than_one_search_is_ordered_window_by_window(monkeypatch,
         old, parse_program(emit(new), MACHINE), MACHINE, allow_block_reversal=reversal
     )
     assert report.ok, report.first_difference
+    # Windows along a sweep lose little against one search over everything.
+    rapid = [
+        estimate_cycle_time(parse_program(emit(p), MACHINE), MACHINE).rapid_s
+        for p in (old, whole, new)
+    ]
+    assert rapid[2] < 1.05 * rapid[1] and rapid[1] < 0.8 * rapid[0]
