@@ -220,6 +220,8 @@ def optimize_text(
     )
     if candidate is old:
         return kept("unchanged", "no re-sequencing possible or needed")
+    if progress is not None:  # a million-line program takes seconds to write and prove
+        progress(fraction=1.0, message="writing and verifying the new program")
     try:
         new_text = emit(candidate, post, machine)
         new = parse_program(new_text, machine, name=name)

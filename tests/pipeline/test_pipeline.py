@@ -129,10 +129,12 @@ def test_stop_at_once_still_returns_valid_programs(data_dir):
 def test_progress_and_stop_requests_are_served_every_half_second(data_dir):
     folder = _copy("demo/pcb-drill", data_dir)
     progress_at: list[float] = []
+    messages: list[str] = []
     stop_at: list[float] = []
 
-    def progress(**_) -> None:
+    def progress(message=None, **_) -> None:
         progress_at.append(time.monotonic())
+        messages.append(message or "")
 
     def should_stop() -> bool:
         stop_at.append(time.monotonic())
@@ -145,6 +147,8 @@ def test_progress_and_stop_requests_are_served_every_half_second(data_dir):
     assert np.diff(progress_at).max() <= 0.5
     inside = [t for t in stop_at if progress_at[0] <= t <= progress_at[-1]]
     assert np.diff([progress_at[0], *inside, progress_at[-1]]).max() <= 0.5
+    assert any("searching" in m for m in messages)
+    assert any("verifying the new program" in m for m in messages)
 
 
 def test_real_background_job_on_demo_scenario(job_env):
