@@ -98,10 +98,12 @@ def budget_s(n: int) -> float:
     return 5.0 if n <= 1000 else 10.0 if n <= 3000 else 30.0
 
 
-def run_child(n: int, finishing: bool, limit_s: float) -> dict:
+def run_child(n: int, finishing: bool, limit_s: float | None) -> dict:
+    """``measure`` in a fresh process, with the size's default budget unless one is given."""
+    limit_s = limit_s or budget_s(n)
     cmd = [sys.executable, __file__, "--child", str(n), str(int(finishing)), str(limit_s)]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return {**json.loads(out.stdout.strip().splitlines()[-1]), "budget_s": limit_s}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,15 +125,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for n in sizes:
-        limit = args.time_limit or budget_s(n)
-        r = run_child(n, False, limit)
-        r["budget_s"] = limit
+        r = run_child(n, False, args.time_limit)
         rows.append(r)
         ratio = 100.0 * (r["rapid_s_ours"] / r["rapid_s_fast_tsp"] - 1.0)
         print(
-            f"| {r['pockets']} | {limit:g} | {r['rapid_s_program']:.1f} | {r['rapid_s_ours']:.1f}"
-            f" | {r['rapid_s_fast_tsp']:.1f} | {ratio:+.2f} % | {r['time_s']:.2f}"
-            f" | {r['max_stop_gap_s']:.2f} | {r['peak_rss_mb']:.0f} |",
+            f"| {r['pockets']} | {r['budget_s']:g} | {r['rapid_s_program']:.1f}"
+            f" | {r['rapid_s_ours']:.1f} | {r['rapid_s_fast_tsp']:.1f} | {ratio:+.2f} %"
+            f" | {r['time_s']:.2f} | {r['max_stop_gap_s']:.2f} | {r['peak_rss_mb']:.0f} |",
             flush=True,
         )
     print()
@@ -139,9 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| pockets | pairs | travel as programmed s | ours s | time s | max stop gap s |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: |")
     for n in sizes:
-        limit = args.time_limit or budget_s(n)
-        r = run_child(n, True, limit)
-        r["budget_s"] = limit
+        r = run_child(n, True, args.time_limit)
         rows.append(r)
         print(
             f"| {r['pockets']} | {r['finishing_pairs']} | {r['rapid_s_program']:.1f}"
