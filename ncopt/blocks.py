@@ -7,8 +7,8 @@ dynamic programming); larger ones start from the better of the program's order a
 neighbour, then improve by Or-opt (move a chain of 1–3 operations elsewhere) and asymmetric
 2-opt (cut a stretch in the opposite order), in floating point, under a time budget. Every move
 is evaluated for all insertion points at once in numpy from the cost difference at its seams,
-so a pass over thousands of operations takes seconds and a stop request is seen within
-0.05 s.
+so a pass over thousands of operations takes seconds; ``should_stop`` and ``progress`` are
+served between moves (a ``Budget``), a few hundred microseconds apart.
 
 Work on the same material must keep its order (``ncopt.footprint``): ``before`` lists the
 pairs ``(a, b)`` with ``a`` cut before ``b``, and no move ever breaks one. A block may be cut in

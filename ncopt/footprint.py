@@ -188,11 +188,8 @@ def _grid_pairs(boxes, ks, points, known) -> tuple[np.ndarray, np.ndarray]:
     narrow = np.flatnonzero(~wide & (n_cells > 0))
     if len(narrow):
         # One row per (box, cell) it covers, then the range of points in that cell.
-        c = n_cells[narrow]
-        box = np.repeat(narrow, c)
-        t = np.arange(c.sum()) - np.repeat(np.cumsum(c) - c, c)
-        ny = span[box, 1]
-        cx, cy = lo[box, 0] + t // ny, lo[box, 1] + t % ny
+        box, cx, cy = _covered_cells(lo[narrow], span[narrow])
+        box = narrow[box]
         cell_key = cx * (top[1] + 1) + cy
         first = np.searchsorted(keys, cell_key, "left")
         count = np.searchsorted(keys, cell_key, "right") - first
@@ -204,8 +201,7 @@ def _grid_pairs(boxes, ks, points, known) -> tuple[np.ndarray, np.ndarray]:
             end = max(int(np.searchsorted(total, done + _PAIRS_PER_CHUNK, "right")), start + 1)
             n = count[start:end]
             j = np.repeat(box[start:end], n)
-            offset = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-            pt = by_key[np.repeat(first[start:end], n) + offset]
+            pt = by_key[np.repeat(first[start:end], n) + _run_offsets(n)]
             p, bb = xy[pt], b[j]
             inside = (p[:, 0] >= bb[:, 0]) & (p[:, 0] <= bb[:, 2])
             inside &= (p[:, 1] >= bb[:, 1]) & (p[:, 1] <= bb[:, 3])
@@ -253,12 +249,8 @@ def _shared_cells(b: np.ndarray, cell: float) -> tuple[np.ndarray, np.ndarray]:
     origin = b[:, :2].min(axis=0)
     lo = np.floor((b[:, :2] - origin) / cell).astype(np.int64)
     hi = np.floor((b[:, 2:] - origin) / cell).astype(np.int64)
-    span = hi - lo + 1
-    count = span[:, 0] * span[:, 1]
-    row = np.repeat(np.arange(len(b)), count)
-    t = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
-    ny = span[row, 1]
-    key = (lo[row, 0] + t // ny) * (int(hi[:, 1].max()) + 1) + lo[row, 1] + t % ny
+    row, cx, cy = _covered_cells(lo, hi - lo + 1)
+    key = cx * (int(hi[:, 1].max()) + 1) + cy
     by = np.argsort(key, kind="stable")
     key, row = key[by], row[by]
     first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
@@ -266,9 +258,7 @@ def _shared_cells(b: np.ndarray, cell: float) -> tuple[np.ndarray, np.ndarray]:
     # Every member of a cell against every member of the same cell.
     g = np.repeat(size, size)
     left = np.repeat(np.arange(len(key)), g)
-    right = np.repeat(np.repeat(first, size), g) + (
-        np.arange(g.sum()) - np.repeat(np.cumsum(g) - g, g)
-    )
+    right = np.repeat(np.repeat(first, size), g) + _run_offsets(g)
     i, k = row[left], row[right]
     keep = i < k
     i, k = i[keep], k[keep]
@@ -277,3 +267,22 @@ def _shared_cells(b: np.ndarray, cell: float) -> tuple[np.ndarray, np.ndarray]:
         (a[:, 0] <= c[:, 2]) & (c[:, 0] <= a[:, 2]) & (a[:, 1] <= c[:, 3]) & (c[:, 1] <= a[:, 3])
     )
     return i[touch], k[touch]
+
+
+def _covered_cells(lo: np.ndarray, span: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One row (index, cell x, cell y) per grid cell each box covers: box ``i`` covers the
+    ``span[i]`` cells from ``lo[i]``."""
+    count = span[:, 0] * span[:, 1]
+    row = np.repeat(np.arange(len(lo)), count)
+    t = _run_offsets(count)
+    ny = span[row, 1]
+    return row, lo[row, 0] + t // ny, lo[row, 1] + t % ny
+
+
+def _run_offsets(counts: np.ndarray) -> np.ndarray:
+    """0, 1, ..., c - 1 for each count c, concatenated.
+
+    >>> _run_offsets(np.array([3, 0, 2])).tolist()
+    [0, 1, 2, 0, 1]
+    """
+    return np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
