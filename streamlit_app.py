@@ -5,17 +5,30 @@ import streamlit as st
 from ui import state, widgets
 from ui.i18n import t
 
+PAGES = (  # (file and URL path, title label, Material icon); the first is the default
+    ("home", "page_home", "home"),
+    ("scenarios", "page_scenarios", "folder_open"),
+    ("editor", "page_editor", "edit"),
+    ("optimize", "page_optimize", "rocket_launch"),
+    ("results", "page_results", "fact_check"),
+    ("jobs", "page_jobs", "list_alt"),
+)
+
 st.set_page_config(page_title="NC Optimizer", page_icon="⚙️", layout="wide")
 state.init_state()
-widgets.render_sidebar()
-
 pages = [
     st.Page(
-        "ui/app_pages/scenarios.py", title=t("page_scenarios"), url_path="scenarios", default=True
-    ),
-    st.Page("ui/app_pages/editor.py", title=t("page_editor"), url_path="editor"),
-    st.Page("ui/app_pages/optimize.py", title=t("page_optimize"), url_path="optimize"),
-    st.Page("ui/app_pages/results.py", title=t("page_results"), url_path="results"),
-    st.Page("ui/app_pages/jobs.py", title=t("page_jobs"), url_path="jobs"),
+        f"ui/app_pages/{name}.py",
+        title=t(label),
+        url_path=name,
+        icon=f":material/{icon}:",
+        default=index == 0,
+    )
+    for index, (name, label, icon) in enumerate(PAGES)
 ]
-st.navigation(pages).run()
+# Our own links in the sidebar (widgets.render_sidebar) carry the scenario and the language
+# in their query string, which Streamlit's own menu drops.
+page = st.navigation(pages, position="hidden")
+state.sync_url()  # a refresh or a bookmark keeps the scenario and the language
+widgets.render_sidebar(pages)  # after st.navigation: links only resolve to registered pages
+page.run()

@@ -7,12 +7,14 @@ import io
 import os
 import shutil
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 import jobstore
 import processing
+from ncopt.scenario import PROGRAMS_DIR
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 TOTAL_COLUMNS = ("cycle_time_old_s", "cycle_time_new_s", "saving_s", "hours_saved_per_year")
@@ -64,6 +66,13 @@ def delete_scenario(department: str, scenario: str) -> None:
     shutil.rmtree(folder)
 
 
+def delete_program(folder: Path, name: str) -> None:
+    """Delete ``programs/<name>`` of the scenario in ``folder``; refused while a job runs."""
+    jobstore.validate_name("program file", name)
+    _refuse_if_running(folder.parent.parent.name, folder.name)
+    (folder / PROGRAMS_DIR / name).unlink()
+
+
 def totals(out_df: pd.DataFrame) -> dict[str, float]:
     """Sums over the programs: cycle time before/after, saving and its %, hours per year."""
     sums = {
@@ -76,11 +85,30 @@ def totals(out_df: pd.DataFrame) -> dict[str, float]:
     return sums
 
 
-def programs_zip(new_codes: dict[str, str]) -> bytes:
+def changed_programs(new_codes: dict[str, str], old_codes: dict[str, str]) -> dict[str, str]:
+    """The new programs that differ from their originals (the others were left as they were)."""
+    return {name: text for name, text in new_codes.items() if old_codes.get(name) != text}
+
+
+def optimized_name(name: str, job_id: str | None = None) -> str:
+    """The download name of an optimized file: it says so, and which run made it.
+
+    >>> optimized_name("PCB-BACKPLANE.nc"), optimized_name("pcb.zip", "20261201T1Z-ab12cd")
+    ('PCB-BACKPLANE_optimized.nc', 'pcb_optimized_ab12cd.zip')
+    >>> optimized_name("O1000")
+    'O1000_optimized'
+    """
+    path = Path(name)
+    run = f"_{job_id[-6:]}" if job_id else ""
+    return f"{path.stem}_optimized{run}{path.suffix}"
+
+
+def programs_zip(programs: dict[str, str]) -> bytes:
+    """A zip of ``programs``, each under its optimized name."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in sorted(new_codes.items()):
-            archive.writestr(name, text)
+        for name, text in sorted(programs.items()):
+            archive.writestr(optimized_name(name), text)
     return buffer.getvalue()
 
 

@@ -1,26 +1,27 @@
-"""The results page's pieces."""
+"""The Results page's pieces: totals, the program table, downloads, and per program its
+evidence, its toolpath before and after, and what changed (raw diff on demand)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-import processing
 from jobstore import scenario_dir
-from ncopt import GCodeError, Machine
-from ncopt.errors import NcError
-from ncopt.scenario import load_scenario
-from ui import data
-from ui.i18n import t
+from ui import data, evidence, loads
+from ui.i18n import t, term
+from ui.messages import gcode_rows, translate
 from ui.plots import toolpath_figure
+from ui.widgets import plain, plot_labels
 
 TABLE_COLUMNS = (
-    "program", "status", "reason", "cycle_time_old_s", "cycle_time_new_s", "saving_s",
-    "saving_pct", "rapid_distance_old_mm", "rapid_distance_new_mm", "tool_changes_old",
-    "tool_changes_new", "holes", "holes_resequenced", "air_moves_to_rapid", "tool_changes_saved",
-    "blocks_reversed",
-    "quantity_per_year", "hours_saved_per_year",
+    "program", "status", "cycle_time_old_s", "cycle_time_new_s", "saving_s", "saving_pct",
+    "rapid_distance_old_mm", "rapid_distance_new_mm", "tool_changes_old", "tool_changes_new",
+    "holes", "holes_resequenced", "air_moves_to_rapid", "tool_changes_saved", "blocks_reversed",
+    "quantity_per_year", "hours_saved_per_year", "reason",
 )  # fmt: skip
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def render_result(department: str, scenario: str, result: dict) -> None:
@@ -29,62 +30,119 @@ def render_result(department: str, scenario: str, result: dict) -> None:
     if result.get("stopped_early"):
         st.info(t("stopped_early"))
     out_df: pd.DataFrame = result["out_df"]
-    sums = data.totals(out_df)
-    cols = st.columns(4)
-    cols[0].metric(t("cycle_old"), f"{sums.get('cycle_time_old_s', 0):.1f} s")
-    cols[1].metric(
-        t("cycle_new"),
-        f"{sums.get('cycle_time_new_s', 0):.1f} s",
-        delta=f"-{sums.get('saving_s', 0):.1f} s",
-        delta_color="inverse",
-    )
-    cols[2].metric(t("saving"), f"{sums['saving_pct']:.1f} %")
-    cols[3].metric(t("hours_year"), f"{sums.get('hours_saved_per_year', 0):.1f} h")
-    shown = [c for c in TABLE_COLUMNS if c in out_df]
-    st.dataframe(out_df[shown], hide_index=True, width="stretch")
-    left, right = st.columns(2)
-    left.download_button(
-        t("download_zip"),
-        data.programs_zip(result["new_codes"]),
-        file_name=f"{scenario}-optimized.zip",
-        mime="application/zip",
-    )
-    right.download_button(
-        t("download_xlsx"),
-        data.report_xlsx(out_df, result.get("job_id")),
-        file_name=f"{scenario}-report.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    if out_df.empty:
+        st.info(t("nothing_was_optimized"))
+        return
+    _render_totals(out_df)
+    st.dataframe(program_table(out_df), hide_index=True, width="stretch")
+    _render_downloads(scenario, result)
+    st.divider()
     _render_program(department, scenario, result)
 
 
+def _render_totals(out_df: pd.DataFrame) -> None:
+    sums = data.totals(out_df)
+    cols = st.columns(4)
+    cols[0].metric(t("cycle_old"), f"{sums.get('cycle_time_old_s', 0):,.1f} s")
+    cols[1].metric(
+        t("cycle_new"),
+        f"{sums.get('cycle_time_new_s', 0):,.1f} s",
+        delta=f"-{sums.get('saving_s', 0):,.1f} s",
+        delta_color="inverse",
+    )
+    cols[2].metric(t("saving"), f"{sums['saving_pct']:.1f} %")
+    cols[3].metric(t("hours_year"), f"{sums.get('hours_saved_per_year', 0):,.1f} h")
+
+
+def program_table(out_df: pd.DataFrame) -> pd.DataFrame:
+    """The per-program table with translated headers, statuses and reasons, metres for mm."""
+    shown = out_df[[c for c in TABLE_COLUMNS if c in out_df]].copy()
+    for column in ("rapid_distance_old_mm", "rapid_distance_new_mm"):
+        if column in shown:
+            shown[column] = pd.to_numeric(shown[column], errors="coerce") / 1000.0
+    if "status" in shown:
+        shown["status"] = [term("pstatus", s) for s in shown["status"]]
+    if "reason" in shown:
+        shown["reason"] = [translate(str(r or "")) for r in shown["reason"]]
+    for column in shown.select_dtypes("number").columns:
+        shown[column] = shown[column].round(2)
+    return shown.rename(columns={c: term("rcol", c) for c in shown.columns})
+
+
+def _render_downloads(scenario: str, result: dict) -> None:
+    changed = data.changed_programs(result["new_codes"], result["old_codes"])
+    left, right = st.columns(2)
+    if changed:
+        left.download_button(
+            t("download_zip", n=len(changed)),
+            lambda: data.programs_zip(changed),
+            file_name=data.optimized_name(f"{scenario}.zip", result.get("job_id")),
+            mime="application/zip",
+            on_click="ignore",
+            type="primary",
+        )
+    else:
+        left.info(t("no_program_changed"))
+    right.download_button(
+        t("download_xlsx"),
+        lambda: data.report_xlsx(result["out_df"], result.get("job_id")),
+        file_name=f"{scenario}-report.xlsx",
+        mime=XLSX_MIME,
+        on_click="ignore",
+    )
+
+
 def _render_program(department: str, scenario: str, result: dict) -> None:
-    names = sorted(result["new_codes"])
-    if not names:
+    rows = {str(r["program"]): r for r in result["out_df"].to_dict("records")}
+    name = st.selectbox(t("program"), list(rows), key="result_program")
+    row = rows[name]
+    status = term("pstatus", row.get("status"))
+    st.markdown(f"**{plain(name)}** · {plain(status)}")
+    if row.get("reason"):
+        st.caption(plain(translate(str(row["reason"]))))
+    old, new = result["old_codes"].get(name), result["new_codes"].get(name)
+    if old is None or new is None:
         return
-    name = st.selectbox(t("program"), names, key="result_program")
-    old, new = result["old_codes"][name], result["new_codes"][name]
-    try:
-        machine = load_scenario(scenario_dir(department, scenario)).machine
-    except NcError:
-        machine = Machine()
-    labels = {"rapid": t("rapid"), "cut": t("cut"), "holes": t("holes")}
+    if old != new:
+        st.download_button(
+            t("download_one", name=data.optimized_name(name)),
+            new,
+            file_name=data.optimized_name(name),
+            mime="text/plain",
+            on_click="ignore",
+            key=f"dl-{name}",
+        )
+    proof, paths, changes = st.tabs([t("tab_evidence"), t("tab_toolpath"), t("tab_changes")])
+    with proof:
+        evidence.render_evidence(row)
+    with paths:
+        _render_paths(department, scenario, old, new, name)
+    with changes:
+        _render_changes(row, old, new, name)
+
+
+def _render_paths(department: str, scenario: str, old: str, new: str, name: str) -> None:
+    machine = loads.machine_of(scenario_dir(department, scenario))
+    labels = plot_labels()
     left, right = st.columns(2)
     for col, title, text in ((left, t("old"), old), (right, t("new"), new)):
         col.markdown(f"**{title}**")
-        try:
-            col.plotly_chart(
-                toolpath_figure(text, machine, labels), width="stretch", key=f"plot-{title}-{name}"
-            )
-        except GCodeError as exc:
-            col.error(str(exc))
-    with st.expander(t("diff")):
-        diff = data.code_diff(old, new, name)
-        st.code(diff or t("no_changes"), language="diff")
+        view, issues = loads.path_view_of(text, machine)
+        if view is None:
+            col.error(t("parse_failed"))
+            col.dataframe(gcode_rows(issues[:20]), hide_index=True)
+            continue
+        col.plotly_chart(toolpath_figure(view, labels), width="stretch", key=f"plot-{title}-{name}")
 
 
-def render_history(department: str, scenario: str) -> None:
-    history = processing.list_history(department, scenario)
-    if history:
-        st.subheader(t("history"))
-        st.dataframe(pd.DataFrame(history).drop(columns=["path"]), hide_index=True, width="stretch")
+def _render_changes(row: dict[str, Any], old: str, new: str, name: str) -> None:
+    lines = evidence.change_lines(row)
+    if lines:
+        for line in lines:
+            st.text(line)
+    elif old == new:
+        st.info(t("no_changes"))
+    else:
+        st.caption(t("no_change_summary"))
+    if old != new and st.toggle(t("show_raw_diff"), key=f"raw-diff-{name}"):
+        st.code(loads.code_diff_of(old, new, name) or t("no_changes"), language="diff")

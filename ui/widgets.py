@@ -1,18 +1,61 @@
-"""Widgets shared by the pages: the scenario picker in the sidebar, the language switch."""
+"""Widgets shared by the pages: the sidebar (language, scenario picker, unsaved edits), plain
+text for Markdown-rendering elements, and the page scripts (language cookie, leave guard)."""
 
 from __future__ import annotations
+
+import json
+import re
 
 import streamlit as st
 
 from ui import data, state
-from ui.i18n import LANGS, t
+from ui.i18n import LANGS, current_lang, t
+from ui.sheet_editor import unsaved_scopes
+
+EDITOR_PAGE = "ui/app_pages/editor.py"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=])")
 
 
-def render_sidebar() -> tuple[str, str] | None:
-    """Language switch and scenario picker; returns the selected (department, scenario)."""
+def plain(text: object) -> str:
+    """``text`` escaped for elements that render Markdown (alerts, metrics' labels, ...):
+    names typed by users are shown as typed, never as links, emphasis or colour directives.
+
+    >>> plain("a_b [x](y)")
+    'a\\\\_b \\\\[x\\\\]\\\\(y\\\\)'
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def render_sidebar(pages: list) -> tuple[str, str] | None:
+    """Page links, language switch, scenario picker and unsaved edits; returns the
+    selected (department, scenario)."""
+    _render_nav(pages)
     st.sidebar.radio(
         t("language"), list(LANGS), format_func=LANGS.get, key=state.LANG, horizontal=True
     )
+    chosen = _scenario_picker()
+    _unsaved_notice()
+    _page_scripts()
+    return chosen
+
+
+def link_params() -> dict[str, str]:
+    """The query string every link carries: the scenario (if one is chosen) and language."""
+    params = {"lang": current_lang()}
+    chosen = state.selected()
+    if chosen:
+        params["dept"], params["scenario"] = chosen
+    return params
+
+
+def _render_nav(pages: list) -> None:
+    params = link_params()
+    for page in pages:
+        st.sidebar.page_link(page, query_params=params)
+    st.sidebar.divider()
+
+
+def _scenario_picker() -> tuple[str, str] | None:
     rows = data.scenario_rows()
     depts = data.departments(rows)
     if not depts:
@@ -27,6 +70,56 @@ def render_sidebar() -> tuple[str, str] | None:
     if (dept, scen) != current:
         state.select(dept, scen)
     return dept, scen
+
+
+def _unsaved_notice() -> None:
+    """On every page: which scenarios have unsaved edits, with the way back to them."""
+    for scope in unsaved_scopes():
+        st.sidebar.warning(t("unsaved_sidebar", scope=plain(scope)))
+        dept, _, scen = scope.partition("/")
+        st.sidebar.page_link(
+            EDITOR_PAGE,
+            label=t("back_to_editor"),
+            icon=":material/edit:",
+            query_params={"dept": dept, "scenario": scen, "lang": current_lang()},
+        )
+
+
+def _page_scripts() -> None:
+    """The language cookie, the browser's leave warning while edits are unsaved, and the
+    uploader's own words in Chinese (Streamlit draws them in English)."""
+    dirty = json.dumps(bool(unsaved_scopes()))
+    guard = (
+        f"<script>window.ncoptUnsaved = {dirty};"
+        "if (!window.ncoptGuard) { window.ncoptGuard = true;"
+        " window.addEventListener('beforeunload', (e) => {"
+        " if (window.ncoptUnsaved) { e.preventDefault(); e.returnValue = ''; } }); }</script>"
+    )
+    with st.sidebar:
+        st.html(state.remember_lang_script() + guard, unsafe_allow_javascript=True)
+    if current_lang() == "zh":
+        st.html(_UPLOADER_CSS_ZH)
+
+
+_UPLOADER_CSS_ZH = """<style>
+[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p,
+[data-testid='stFileUploaderDropzoneInstructions'] span { font-size: 0; }
+[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p::after {
+  content: '選擇檔案'; font-size: 0.875rem; }
+[data-testid='stFileUploaderDropzoneInstructions'] span::after {
+  content: '拖放檔案到此處，或按「選擇檔案」'; font-size: 0.875rem; }
+</style>"""
+
+
+def plot_labels() -> dict[str, str]:
+    return {
+        key: t(f"plot_{key}")
+        for key in ("top", "side", "start", "end", "rapid", "cut", "holes", "decimated")
+    }
+
+
+def scenario_caption(department: str, scenario: str) -> None:
+    st.caption(plain(f"{department} / {scenario}"))
 
 
 def require_scenario() -> tuple[str, str] | None:

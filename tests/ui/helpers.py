@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -33,6 +34,27 @@ def app(
     return at
 
 
+def editor_key(at: AppTest, sheet: str) -> str:
+    """The widget key of a sheet's table on the Editor page (``sheet|scope|sheet|lang|gen``)."""
+    return next(d.key for d in at.data_editor if d.key and d.key.split("|")[2] == sheet)
+
+
+def edit_cell(at: AppTest, sheet: str, row: int, column: str, value) -> AppTest:
+    """Type ``value`` into a cell of the Editor's table, as the browser reports an edit."""
+    key = editor_key(at, sheet)
+    at.session_state[key] = {
+        "edited_rows": {row: {column: value}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    return at.run()
+
+
+def visible(markdown: str) -> str:
+    """What a reader sees of Markdown the app escaped (``plain``): the backslashes go."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def texts(at: AppTest) -> str:
     parts = []
     for kind in (
@@ -50,4 +72,4 @@ def texts(at: AppTest) -> str:
     ):
         for element in at.get(kind):
             parts.append(str(getattr(element, "value", "")) + str(getattr(element, "label", "")))
-    return "\n".join(parts)
+    return visible("\n".join(parts))

@@ -1,36 +1,19 @@
-"""Optimize: start the background job (returns at once) and watch it live."""
+"""Optimize: start the background job (returns at once), watch it live, then go to Results."""
 
 import streamlit as st
 
-import processing
 from jobstore import scenario_dir
-from ncopt.errors import NcError
-from ncopt.scenario import load_scenario
-from ui import state, widgets
+from ui import job_status, loads, state, widgets
 from ui.i18n import t
+from ui.optimize_view import render_outcome, render_start
 
 st.title(t("page_optimize"))
 chosen = widgets.require_scenario()
 if chosen:
     dept, scen = chosen
-    st.caption(f"{dept} / {scen}")
+    widgets.scenario_caption(dept, scen)
     state.show_flash()
-    try:
-        settings = load_scenario(scenario_dir(dept, scen)).settings
-    except NcError as exc:
-        settings = None
-        st.error(str(exc))
-    if settings is not None:
-        limit = st.number_input(
-            t("time_limit"),
-            min_value=1.0,
-            max_value=86400.0,
-            value=float(settings.time_limit_s),
-            step=10.0,
-        )
-        if st.button(t("start_button"), type="primary"):
-            reply = processing.start_optimization_async(dept, scen, time_limit_s=limit)
-            key = "already_running" if reply["already_running"] else "started"
-            state.flash(t(key, job_id=reply["job_id"]), "info")
-            st.rerun()
-    processing.render_optimization_status(dept, scen)
+    scenario = loads.scenario_of(scenario_dir(dept, scen))
+    render_start(dept, scen, scenario)
+    info = job_status.render_job_status(dept, scen)
+    render_outcome(dept, scen, info)

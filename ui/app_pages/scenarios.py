@@ -1,91 +1,20 @@
-"""Scenarios: every department's scenarios with a live status badge; create, duplicate,
-rename and delete (with confirmation, refused while a job runs)."""
+"""Scenarios: every department's scenarios with a live status badge. Click a row to choose
+it; create one from the template; duplicate, rename and delete are behind "Manage"."""
 
-import pandas as pd
 import streamlit as st
 
-import jobstore
-from ncopt.errors import NcError
-from ncopt.scenario import create_scenario
-from ui import data, state
-from ui.i18n import state_label, t
+from ui import data, scenarios_view, state
+from ui.i18n import t
 
 st.title(t("page_scenarios"))
 state.show_flash()
 
 rows = data.scenario_rows()
 if rows:
-    table = []
-    for row in rows:
-        badge, fraction = data.badge(row)
-        label = state_label(badge) if badge != "outdated" else t("outdated")
-        if fraction is not None:
-            label += f" {100 * fraction:.0f} %"
-        table.append(
-            {
-                t("department"): row["department"],
-                t("scenario"): row["scenario"],
-                t("status"): label,
-                t("job_id"): row.get("job_id") or "",
-            }
-        )
-    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    scenarios_view.render_table(rows)
 else:
     st.info(t("no_scenarios"))
-
-with st.expander(t("new_scenario"), expanded=not rows), st.form("create_scenario"):
-    dept = st.text_input(t("department"), value=(state.selected() or ("", ""))[0])
-    name = st.text_input(t("scenario"))
-    if st.form_submit_button(t("create")):
-        try:
-            jobstore.validate_name("department", dept)
-            jobstore.validate_name("scenario", name)
-            create_scenario(jobstore.data_dir(), dept, name)
-        except (NcError, jobstore.JobError) as exc:
-            st.error(str(exc))
-        else:
-            state.select(dept, name)
-            state.flash(t("done"))
-            st.rerun()
-
+scenarios_view.render_create(expanded=not rows)
 chosen = state.selected()
 if chosen:
-    dept, scen = chosen
-    st.subheader(f"{dept} / {scen}")
-    left, mid, right = st.columns(3)
-    with left.form("duplicate"):
-        copy_name = st.text_input(t("new_name"), key="dup_name")
-        if st.form_submit_button(t("duplicate")):
-            try:
-                jobstore.validate_name("scenario", copy_name)
-                create_scenario(
-                    jobstore.data_dir(), dept, copy_name, template=jobstore.scenario_dir(dept, scen)
-                )
-            except (NcError, jobstore.JobError) as exc:
-                st.error(str(exc))
-            else:
-                state.select(dept, copy_name)
-                state.flash(t("done"))
-                st.rerun()
-    with mid.form("rename"):
-        new_name = st.text_input(t("new_name"), key="ren_name")
-        if st.form_submit_button(t("rename")):
-            try:
-                data.rename_scenario(dept, scen, new_name)
-            except (OSError, jobstore.JobError) as exc:
-                st.error(t("refused_running") if "running" in str(exc) else str(exc))
-            else:
-                state.select(dept, new_name)
-                state.flash(t("done"))
-                st.rerun()
-    with right:
-        confirm = st.checkbox(t("confirm_delete", name=f"{dept}/{scen}"), key="del_confirm")
-        if st.button(t("delete"), disabled=not confirm, type="primary"):
-            try:
-                data.delete_scenario(dept, scen)
-            except (OSError, jobstore.JobError) as exc:
-                st.error(t("refused_running") if "running" in str(exc) else str(exc))
-            else:
-                state.select(None, None)
-                state.flash(t("done"))
-                st.rerun()
+    scenarios_view.render_chosen(*chosen)
