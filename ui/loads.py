@@ -70,7 +70,7 @@ def file_digest(path: Path) -> str:
     """sha256 of the file, remembered by (path, size, mtime) in jobstore; "" if it is gone."""
     try:
         return jobstore_file_digest(path)
-    except FileNotFoundError:
+    except OSError:
         return ""
 
 
@@ -163,9 +163,10 @@ def _path_view(
 def result_of(department: str, scenario: str) -> dict[str, Any]:
     """``processing.load_optimization_result``, unpickled once per result file."""
     folder = scenario_dir(department, scenario)
-    current = folder / RESULT_FILE
-    source = current if current.exists() else newest_history_result(folder)
-    key = file_digest(source / RESULT_FILE if source is not None else current)
+    # The file processing.load_optimization_result will read: this run's, else the newest
+    # earlier run's.
+    source = folder if (folder / RESULT_FILE).exists() else newest_history_result(folder)
+    key = file_digest((source or folder) / RESULT_FILE)
     result = dict(_result(department, scenario, key))
     # Not cached: the scenario may change while the result stays.
     result["outdated"] = result.get("config_hash") != inputs_digest(folder)
