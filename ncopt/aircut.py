@@ -37,7 +37,7 @@ import re
 
 import numpy as np
 
-from ncopt.gcode import scan_line
+from ncopt.gcode import CANNED_CYCLES, scan_line
 from ncopt.program import MoveKind, Program
 
 __all__ = ["air_cut_to_rapid"]
@@ -45,7 +45,7 @@ __all__ = ["air_cut_to_rapid"]
 _N_WORD = re.compile(r"^(\s*N\d+\s*)", re.IGNORECASE)
 _G_WORD = re.compile(r"[Gg][ \t]*[-+]?(?:\d+(?:\.\d*)?|\.\d+)")
 # Motion (group 01) codes: a line carrying one sets the modal motion itself.
-_MOTION_G = frozenset({0, 1, 2, 3, 73, 74, 76, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89})
+_MOTION_G = frozenset({0, 1, 2, 3, 80} | CANNED_CYCLES)
 
 
 def air_cut_to_rapid(program: Program, above_z_mm: float) -> tuple[str, int]:

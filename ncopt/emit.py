@@ -21,7 +21,8 @@ A reordered group (``Program.plan``, see ``ncopt.program.reorder``) is written a
 >>> p = parse_program(text)
 >>> emit(p) == text
 True
->>> from ncopt.program import Step, reorder
+>>> from ncopt.plan import reorder
+>>> from ncopt.program import Step
 >>> print(emit(reorder(p, {0: [Step(0, (1, 2, 0))]})), end="")
 G90 G0 X0 Y0 Z10.
 G90
@@ -40,33 +41,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ncopt.gcode import scan_line
+from ncopt.gcode import CANNED_CYCLES, NUMBER_DECIMALS, format_number, scan_line
 from ncopt.machine import Machine
 from ncopt.program import CutBlock, Group, HoleSet, Modal, Program, Step
+from ncopt.reverse import ReversedBlock, reverse_block
 
-__all__ = ["emit", "format_number", "program_to_json"]
+__all__ = ["emit", "program_to_json"]
 
-_CYCLES = frozenset({73, 74, 76, 81, 82, 83, 84, 85, 86, 87, 88, 89})
 _N_WORD = re.compile(r"^(\s*N\d+\s*)")
-# Decimals written: 1 nm, so every value read with up to 6 decimals is written back exactly
-# (in inch after the mm round trip too); controls read what their increment allows.
-_DECIMALS = 6
-
-
-def format_number(value_mm: float, inch: bool = False) -> str:
-    """A coordinate in the program's units, always with a decimal point (so the machine's
-    decimal-point mode cannot change its meaning), as short as it reads back exactly.
-
-    >>> format_number(10.0), format_number(-0.0001), format_number(25.4, inch=True)
-    ('10.', '-0.0001', '1.')
-    >>> format_number(1e-5), format_number(-0.0)
-    ('0.00001', '0.')
-    """
-    value = round(float(value_mm / 25.4 if inch else value_mm), _DECIMALS) + 0.0  # no -0.
-    text = repr(value)
-    if "e" in text:
-        text = f"{value:.{_DECIMALS}f}".rstrip("0")
-    return text[:-1] if text.endswith(".0") else text
 
 
 @dataclass
@@ -150,7 +132,7 @@ def _position(cur: _Cursor, target, inch: bool, holes: bool = False) -> Iterator
     if not (up or down or xy):
         return
     words = []
-    if cur.modal is None or cur.modal.motion in _CYCLES:
+    if cur.modal is None or cur.modal.motion in CANNED_CYCLES:
         yield "G80"
     if cur.modal is None or not cur.modal.absolute:
         words.append("G90")
@@ -167,10 +149,11 @@ def _position(cur: _Cursor, target, inch: bool, holes: bool = False) -> Iterator
     cur.xyz = (x, y, z) if xy else (cur.xyz[0], cur.xyz[1], z)
 
 
-def _reversed_view(program: Program, op: CutBlock):
-    from ncopt.reverse import reversed_block
-
-    return reversed_block(program, op)
+def _reversed_view(program: Program, op: CutBlock) -> ReversedBlock:
+    view = reverse_block(program, op)
+    if view is None:  # ncopt.plan.reorder lets only reversible blocks through
+        raise ValueError(f"the cut block at line {op.body_line + 1} cannot be reversed")
+    return view
 
 
 def _block_lines(view, cur: _Cursor, inch: bool) -> Iterator[str]:
@@ -257,7 +240,7 @@ def _words(text: str, line_no: int) -> set[str]:
 def _xy_lines(xy, inch: bool, newline: str) -> str:
     """``X… Y…`` lines for many holes at once, by ``format_number``'s rules (its ``repr`` of
     the rounded value; only the ``.0`` of whole numbers is fixed, by replaces over the text)."""
-    values = np.round(xy / 25.4 if inch else xy, _DECIMALS) + 0.0
+    values = np.round(xy / 25.4 if inch else xy, NUMBER_DECIMALS) + 0.0
     text = newline.join(map("X{!r} Y{!r}".format, values[:, 0].tolist(), values[:, 1].tolist()))
     if "e" in text:  # tiny or huge values: rare, take the careful path
         rows = values.tolist()
@@ -269,7 +252,11 @@ def _xy_lines(xy, inch: bool, newline: str) -> str:
 def _leave(cur: _Cursor, exit_xyz, modal: Modal, inch: bool, after: set[str]) -> Iterator[str]:
     """Hand over to the untouched lines: their level and the modal state they rely on
     (``after``: the words of the next line, which may restate it itself)."""
-    if cur.modal is not None and cur.modal.motion in _CYCLES and modal.motion not in _CYCLES:
+    if (
+        cur.modal is not None
+        and cur.modal.motion in CANNED_CYCLES
+        and modal.motion not in CANNED_CYCLES
+    ):
         if "G80" not in after:
             yield "G80"
         cur.modal = Modal(80, cur.modal.feed_mm_min, cur.modal.plane, cur.modal.absolute, inch)
@@ -383,10 +370,8 @@ def _op_json(program: Program, step: Step, tool: int) -> dict:
             "holes": op.xy[list(order)].tolist(),
         }
     if step.reversed:  # cut backwards: the moves and lines of the reversed block
-        from ncopt.reverse import block_rows, reverse_rows
-
         view = _reversed_view(program, op)
-        rows = reverse_rows(block_rows(program, op))
+        rows = view.rows
         kinds, ends, feeds = rows.kind.tolist(), rows.end, rows.feed.tolist()
         entry, exit_, modal_in, modal_out = (
             view.entry_xyz,

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import math
 
-from ncopt.gcode import scan_line
+from ncopt.gcode import CANNED_CYCLES, scan_line
 from ncopt.geometry import ArcError, arc_geometry
 from ncopt.program import HoleParams, OpKind
 from ncopt.structure import Builder
 
 __all__ = ["execute_line"]
 
-CYCLES = frozenset({73, 76, 81, 82, 83, 84, 85, 86, 87, 88, 89})
+CYCLES = CANNED_CYCLES
 MODAL_NOOP = frozenset({40, 43, 44, 49, 94})
 KNOWN_G = (
     frozenset({0, 1, 2, 3, 4, 17, 18, 19, 20, 21, 28, 53, 80, 90, 91, 98, 99})

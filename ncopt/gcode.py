@@ -20,7 +20,16 @@ from dataclasses import dataclass
 
 from ncopt.errors import GCodeError, GCodeIssue
 
-__all__ = ["MAX_ISSUES", "MAX_LINE_CHARS", "ScannedLine", "decode_program", "scan_line"]
+__all__ = [
+    "CANNED_CYCLES",
+    "MAX_ISSUES",
+    "MAX_LINE_CHARS",
+    "NUMBER_DECIMALS",
+    "ScannedLine",
+    "decode_program",
+    "format_number",
+    "scan_line",
+]
 
 # Fanuc's own block limit is far shorter; this only stops 50 MB of garbage without newlines
 # from being scanned as a single "line".
@@ -37,6 +46,12 @@ _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)"
 # number. Every non-blank character lands in some match, so nothing is skipped silently.
 _TOKEN = re.compile(rf"[ \t]*(?:([A-Za-z])[ \t]*({_NUMBER})?|({_NUMBER}|[^ \t]))")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# The canned cycles (group 09): G73/G83 peck, G74/G84 tapping, G76/G86/G87/G88 boring,
+# G81/G82 drilling, G85/G89 reaming (Fanuc operator's manual, canned cycles for drilling).
+CANNED_CYCLES = frozenset({73, 74, 76, 81, 82, 83, 84, 85, 86, 87, 88, 89})
+# Decimals written: 1 nm, so every value read with up to 6 decimals is written back exactly
+# (in inch after the mm round trip too); controls read what their increment allows.
+NUMBER_DECIMALS = 6
 
 
 @dataclass(frozen=True)
@@ -79,6 +94,22 @@ def decode_program(data: bytes | str, name: str = "") -> str:
         issue = GCodeIssue(line_no, column, f"0x{ord(control.group()):02x}", message)
         raise GCodeError(issue, name)
     return text
+
+
+def format_number(value_mm: float, inch: bool = False) -> str:
+    """A coordinate in the program's units, always with a decimal point (so the machine's
+    decimal-point mode cannot change its meaning), as short as it reads back exactly.
+
+    >>> format_number(10.0), format_number(-0.0001), format_number(25.4, inch=True)
+    ('10.', '-0.0001', '1.')
+    >>> format_number(1e-5), format_number(-0.0)
+    ('0.00001', '0.')
+    """
+    value = round(float(value_mm / 25.4 if inch else value_mm), NUMBER_DECIMALS) + 0.0  # no -0.
+    text = repr(value)
+    if "e" in text:
+        text = f"{value:.{NUMBER_DECIMALS}f}".rstrip("0")
+    return text[:-1] if text.endswith(".0") else text
 
 
 def scan_line(line: str, line_no: int) -> ScannedLine:

@@ -28,8 +28,9 @@ import numpy as np
 
 from ncopt.footprint import same_material_pairs
 from ncopt.machine import Machine
-from ncopt.program import CutBlock, Group, HoleSet, Program, Step, is_identity, reorder
-from ncopt.reverse import reversed_or_none
+from ncopt.plan import is_identity, reorder
+from ncopt.program import CutBlock, Group, HoleSet, Program, Step
+from ncopt.reverse import reverse_block
 from ncopt.sequencing import solve_open_path
 from ncopt.travel import order_operations
 
@@ -184,7 +185,7 @@ def _flipped(program, ops, should_stop) -> list:
     for k, op in enumerate(ops):
         if k % 100 == 99 and should_stop is not None and should_stop():
             return out + [None] * (len(ops) - k)
-        out.append(reversed_or_none(program, op))
+        out.append(reverse_block(program, op))
     return out
 
 

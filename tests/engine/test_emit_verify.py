@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ncopt import GCodeError, emit, parse_program, program_to_json, verify_equivalent
-from ncopt.program import CutBlock, HoleSet, Step, reorder
+from ncopt.plan import reorder
+from ncopt.program import CutBlock, HoleSet, Step
 from tests.engine.programs import FOOTER, HEADER, drill_tool, mill_tool, program, touch
 
 SETTINGS = settings(

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from ncopt import emit, estimate_cycle_time, parse_program, verify_equivalent
-from ncopt.program import HoleSet, Step, reorder
+from ncopt.plan import reorder
+from ncopt.program import HoleSet, Step
 
 INCH = "G20 G90 G17\nT1 M6\nS1000 M3\nG0 X0 Y0 Z1.\nG99 G81 X0.5 Y0.25 Z-0.1 R0.1 F10.\n"
 INCH += "X1.2345 Y0.25\nX2. Y-0.5\nG80\nG0 Z1.\nM30\n"
