@@ -35,20 +35,24 @@ G80
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-from ncopt.gcode import CANNED_CYCLES, NUMBER_DECIMALS, format_number, scan_line
+from ncopt.gcode import (
+    CANNED_CYCLES,
+    NUMBER_DECIMALS,
+    LineFlag,
+    format_number,
+    line_words,
+    with_words_in_front,
+)
 from ncopt.machine import Machine
 from ncopt.program import CutBlock, Group, HoleSet, Modal, Program, Step
 from ncopt.reverse import ReversedBlock, reverse_block
 
 __all__ = ["emit", "program_to_json"]
-
-_N_WORD = re.compile(r"^(\s*N\d+\s*)")
 
 
 @dataclass
@@ -107,16 +111,21 @@ def _group_lines(program: Program, group: Group, steps: tuple[Step, ...]) -> Ite
         else:
             yield from _block(program, op, cur, inch)
     last = program.ops[group.ops[-1]]
-    after = program.line_text(group.end_line) if group.end_line < program.n_lines else ""
-    yield from _leave(cur, last.exit_xyz, group.modal_out, inch, _words(after, group.end_line))
+    yield from _leave(cur, last.exit_xyz, group.modal_out, inch, _next_flags(program, group))
+
+
+def _next_flags(program: Program, group: Group) -> LineFlag:
+    """What the line after the group holds (nothing after the program's last line)."""
+    if group.end_line >= program.n_lines:
+        return LineFlag(0)
+    return LineFlag(int(program.line_flags[group.end_line]))
 
 
 def _prefix_comments(program: Program, first: int, end: int) -> Iterator[str]:
+    """The comment-only (and blank) lines of an operation's prefix: they go with it."""
     for i in range(first, end):
-        text = program.line_text(i)
-        scanned = scan_line(text, i + 1)
-        if not scanned.words and not scanned.barrier and not scanned.issues:
-            yield text
+        if not program.line_flags[i]:
+            yield program.line_text(i)
 
 
 def _position(cur: _Cursor, target, inch: bool, holes: bool = False) -> Iterator[str]:
@@ -187,22 +196,13 @@ def _block(program: Program, op: CutBlock, cur: _Cursor, inch: bool) -> Iterator
         yield " ".join(words)
     first = program.line_text(op.body_line)
     same_motion = have is not None and have.motion == want.motion
-    if not same_motion and not _has_motion(first, op.body_line):
-        m = _N_WORD.match(first)
-        cut = m.end() if m else 0
-        first = f"{first[:cut]}G{want.motion} {first[cut:]}"
+    if not same_motion and not program.line_flags[op.body_line] & LineFlag.MOTION_WORD:
+        first = with_words_in_front(first, f"G{want.motion} ")
     yield first
     for i in range(op.body_line + 1, op.end_line):
         yield program.line_text(i)
     cur.xyz = op.exit_xyz
     cur.modal = op.modal_out
-
-
-def _has_motion(text: str, line_no: int) -> bool:
-    for letter, number, _ in scan_line(text, line_no).words:
-        if letter == "G" and number and float(number) in (0.0, 1.0, 2.0, 3.0):
-            return True
-    return False
 
 
 def _holes(program: Program, op: HoleSet, step: Step, cur: _Cursor, inch: bool) -> Iterator[str]:
@@ -233,10 +233,6 @@ def _holes(program: Program, op: HoleSet, step: Step, cur: _Cursor, inch: bool) 
     cur.modal = Modal(p.cycle, p.feed_mm_min, 17, True, inch)
 
 
-def _words(text: str, line_no: int) -> set[str]:
-    return {f"{letter}{float(n):g}" for letter, n, _ in scan_line(text, line_no).words if n}
-
-
 def _xy_lines(xy, inch: bool, newline: str) -> str:
     """``X… Y…`` lines for many holes at once, by ``format_number``'s rules (its ``repr`` of
     the rounded value; only the ``.0`` of whole numbers is fixed, by replaces over the text)."""
@@ -249,18 +245,18 @@ def _xy_lines(xy, inch: bool, newline: str) -> str:
     return text[:-1] if text.endswith(".0") else text
 
 
-def _leave(cur: _Cursor, exit_xyz, modal: Modal, inch: bool, after: set[str]) -> Iterator[str]:
+def _leave(cur: _Cursor, exit_xyz, modal: Modal, inch: bool, after: LineFlag) -> Iterator[str]:
     """Hand over to the untouched lines: their level and the modal state they rely on
-    (``after``: the words of the next line, which may restate it itself)."""
+    (``after``: what the next line holds, which may restate it itself)."""
     if (
         cur.modal is not None
         and cur.modal.motion in CANNED_CYCLES
         and modal.motion not in CANNED_CYCLES
     ):
-        if "G80" not in after:
+        if not after & LineFlag.CANCELS_CYCLE:
             yield "G80"
         cur.modal = Modal(80, cur.modal.feed_mm_min, cur.modal.plane, cur.modal.absolute, inch)
-        if after & {"G0", "G1", "G80"}:
+        if after & (LineFlag.RAPID_OR_FEED | LineFlag.CANCELS_CYCLE):
             return
     if exit_xyz[2] == exit_xyz[2] and cur.xyz[2] < exit_xyz[2]:
         yield f"G0 Z{format_number(exit_xyz[2], inch)}"
@@ -338,7 +334,7 @@ def _group_json(program: Program, group: Group, steps: tuple[Step, ...]) -> dict
         "clearance_z_mm": float(group.clearance_z_mm),
         "leave_xyz": _xyz(last.exit_xyz),
         "modal_out": _modal_json(group.modal_out),
-        "next_line_words": sorted(_words(after, group.end_line)),
+        "next_line_words": sorted(line_words(after, group.end_line + 1)),
         "steps": [_op_json(program, step, group.tool) for step in steps],
     }
 
@@ -395,7 +391,8 @@ def _op_json(program: Program, step: Step, tool: int) -> dict:
         "modal_in": _modal_json(modal_in),
         "modal_out": _modal_json(modal_out),
         "lines": lines,
-        "first_line_has_motion": step.reversed or _has_motion(lines[0], op.body_line),
+        "first_line_has_motion": step.reversed
+        or bool(program.line_flags[op.body_line] & LineFlag.MOTION_WORD),
         "moves": [
             {"kind": int(k), "end": _xyz(e), "feed_mm_min": float(f)}
             for k, e, f in zip(kinds, ends, feeds, strict=True)

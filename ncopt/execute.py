@@ -7,7 +7,7 @@ become barriers (``BARRIER_G``/``KNOWN_M`` below), carried verbatim and never ex
 
 from __future__ import annotations
 
-from ncopt.gcode import CANNED_CYCLES, scan_line
+from ncopt.gcode import CANNED_CYCLES, LineFlag, line_flags, scan_line
 from ncopt.geometry import ArcError, arc_geometry
 from ncopt.program import HoleParams
 from ncopt.structure import Builder
@@ -43,17 +43,18 @@ class _Words:
 def execute_line(b: Builder, i: int, line: str) -> None:
     code = line.rstrip("\r")
     stripped = code.strip()
-    if b.s.ended:
-        b.verbatim(i)
-        return
     b.remember_modal(i)
     if not stripped:
+        b.flag(i, 0)
         b.neutral(i)
         return
     if stripped == "%":
+        b.flag(i, LineFlag.UNREAD)
         b.verbatim(i)
         return
     scanned = scan_line(code, i + 1)
+    flags = line_flags(scanned)
+    b.flag(i, flags)
     if scanned.issues:
         b.add_issues(scanned.issues)
         return
@@ -67,6 +68,7 @@ def execute_line(b: Builder, i: int, line: str) -> None:
     if words is None:
         return
     if words.barrier:
+        b.flag(i, flags | LineFlag.UNREAD)
         b.barrier(i, line, words.barrier)
         return
     _execute(b, i, words)

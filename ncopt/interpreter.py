@@ -21,7 +21,7 @@ import numpy as np
 
 from ncopt.errors import GCodeError
 from ncopt.execute import execute_line
-from ncopt.gcode import MAX_ISSUES, decode_program
+from ncopt.gcode import FAST_LINE_FLAGS, MAX_ISSUES, LineFlag, decode_program
 from ncopt.geometry import ArcError, arc_geometry
 from ncopt.machine import Machine
 from ncopt.program import Program
@@ -38,6 +38,10 @@ _FAST = re.compile(
 _ARC = re.compile(
     rf"(?:N\d+ *)?G0?([23]) *X{_NUM} *Y{_NUM} *(?:Z{_NUM} *)?I{_NUM} *J{_NUM} *(?:F{_NUM} *)?\r?"
 )
+_FAST_G_FLAGS = (
+    FAST_LINE_FLAGS | LineFlag.MOTION_WORD | LineFlag.RAPID_OR_FEED | LineFlag.MOTION_GROUP
+)
+_ARC_FLAGS = FAST_LINE_FLAGS | LineFlag.MOTION_WORD | LineFlag.MOTION_GROUP
 # Below this a run is cheaper line by line than in bulk.
 _MIN_RUN = 8
 Runs = dict[int, tuple[int, int, int]]
@@ -192,6 +196,7 @@ def _one(b: Builder, i: int, line: str) -> None:
     if s.cycle and (g is not None or zs is not None or fs is not None or not b.holes_open):
         execute_line(b, i, line)
         return
+    b.flag(i, FAST_LINE_FLAGS if g is None else _FAST_G_FLAGS)
     x = s.x if xs is None else s.fast_value(xs)
     y = s.y if ys is None else s.fast_value(ys)
     if s.cycle:
@@ -228,6 +233,7 @@ def _arc(b: Builder, i: int, line: str) -> bool:
     s.set_motion(int(g))
     if fs is not None:
         s.set_feed(float(fs))
+    b.flag(i, _ARC_FLAGS)
     b.move_line(i, *end, arc=b.add_arc(geo.row()))
     return True
 
@@ -245,9 +251,11 @@ def _bulk(b: Builder, lines: list[str], first: int, run: tuple[int, int, int], r
         xs, ys, zs = cols
         any_z = bool(axes[:, 2].any())
         if s.cycle and b.holes_open and not any_z:
+            b.flag_lines(first + 1, end, FAST_LINE_FLAGS)
             b.add_holes(first + 1, xs, ys)
             return end
         if not s.cycle and s.motion <= 1 and _steady_move(b, zs if any_z else None):
+            b.flag_lines(first + 1, end, FAST_LINE_FLAGS)
             b.add_moves(first + 1, xs, ys, zs if any_z else None)
             return end
     for i in range(first + 1, end):

@@ -34,18 +34,14 @@ G0 Z25.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
 
-from ncopt.gcode import format_number, scan_line
+from ncopt.gcode import LineFlag, format_number
 from ncopt.program import CutBlock, Modal, MoveKind, Program
 
 __all__ = ["BlockRows", "ReversedBlock", "block_rows", "reverse_block", "reverse_rows"]
-
-_WORDS = frozenset("NGXYZIJRF")
-_MOTION_G = frozenset({0.0, 1.0, 2.0, 3.0})
 
 
 @dataclass(frozen=True)
@@ -212,27 +208,14 @@ def _plain_move_lines(program: Program, op: CutBlock) -> bool:
     lines = program.motion.line[op.rows[0] : op.rows[1]]
     if len(lines) != op.end_line - op.body_line or np.any(np.diff(lines) != 1):
         return False
-    for i in range(op.body_line, op.end_line):
-        for letter, number, _ in scan_line(program.line_text(i), i + 1).words:
-            letter = letter.upper()
-            if letter not in _WORDS or (letter == "G" and float(number) not in _MOTION_G):
-                return False
-    return True
+    flags = program.line_flags[op.body_line : op.end_line]
+    return bool(np.all(flags & LineFlag.PLAIN_MOVE))
 
 
 def _has_dwell(program: Program, op: CutBlock) -> bool:
     return bool(np.any(program.motion.dwell_after[op.rows[0] + 1 : op.rows[1] + 1]))
 
 
-_COMPENSATION: weakref.WeakKeyDictionary[Program, bool] = weakref.WeakKeyDictionary()
-
-
 def _uses_cutter_compensation(program: Program) -> bool:
-    """G41/G42 anywhere (they are barriers: the interpreter does not follow them)."""
-    if program not in _COMPENSATION:
-        _COMPENSATION[program] = any(
-            w[0] in "Gg" and float(w[1]) in (41.0, 42.0)
-            for barrier in program.barriers
-            for w in scan_line(barrier.text, barrier.line + 1).words
-        )
-    return _COMPENSATION[program]
+    """G41/G42 anywhere: reversing would swap the side the tool cuts on."""
+    return bool(np.any(program.line_flags & LineFlag.CUTTER_COMP))

@@ -20,6 +20,7 @@ from array import array
 import numpy as np
 
 from ncopt.errors import GCodeIssue
+from ncopt.gcode import line_flags, scan_line
 from ncopt.geometry import ARC_COLUMNS
 from ncopt.machine import DecimalPointMode, Machine
 from ncopt.modal import ModalState
@@ -133,6 +134,8 @@ class Builder:
         self.ops: list[Operation] = []
         self.groups: list[Group] = []
         self.param_id, self.return_z = -1, NAN  # the hole set being drilled and its level
+        self.flags = np.zeros(self.n_lines, dtype=np.uint16)  # LineFlag per line
+        self.lines_read = 0  # lines [0, lines_read) went through the interpreter
         self._reset_structure()
 
     # ----------------------------------------------------------------- state helpers
@@ -141,6 +144,15 @@ class Builder:
 
     def add_issues(self, issues) -> None:
         self.issues.extend(issues)
+
+    def flag(self, i: int, flags: int) -> None:
+        """What line ``i`` holds (``LineFlag``); lines are read in order."""
+        self.flags[i] = flags
+        self.lines_read = i + 1
+
+    def flag_lines(self, first: int, end: int, flags: int) -> None:
+        self.flags[first:end] = flags
+        self.lines_read = end
 
     def remember_modal(self, i: int) -> None:
         """The modal state before line ``i``: an operation that this line closes ends in it
@@ -384,6 +396,9 @@ class Builder:
     def finish(self) -> Program:
         self.close_op(self.n_lines)
         self.close_group()
+        for i in range(self.lines_read, self.n_lines):  # after the program's end: not executed
+            line = self.text[self.line_starts[i] : self.line_starts[i + 1]].rstrip("\r\n")
+            self.flags[i] = line_flags(scan_line(line, i + 1)) if line.strip() != "%" else 1
         newline = "\r\n" if "\r\n" in self.text[:4096] else "\n"
         return Program(
             text=self.text,
@@ -395,5 +410,6 @@ class Builder:
             barriers=tuple(self.barriers),
             tool_changes=tuple(self.tool_changes),
             spindle_starts=tuple(self.spindle_starts),
+            line_flags=self.flags,
             newline=newline,
         )
