@@ -105,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _optimize(args: argparse.Namespace, setup: _Setup, data: bytes) -> int:
-    from ncopt.pipeline import Transforms, make_post, optimize_text
+    from ncopt.pipeline import make_post, optimize_text
+    from ncopt.transforms import Transforms
 
     budget, post, transforms = DEFAULT_TIME_LIMIT_S, None, Transforms()
     if setup.settings is not None:

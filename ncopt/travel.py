@@ -13,7 +13,6 @@ whatever the group's size.
 from __future__ import annotations
 
 import heapq
-import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -43,9 +42,7 @@ def order_operations(
     machine: Machine,
     *,
     before: np.ndarray | None = None,
-    time_limit_s: float,
-    should_stop: Callable[[], bool] | None = None,
-    progress: Callable[..., None] | None = None,
+    budget: Budget,
 ) -> tuple[list[int], list[int], bool]:
     """Order and orientation of operations whose ends are ``entries``/``exits`` (k, n, 3),
     and whether a stop request cut the search short. ``k`` orientations: 1, or 2 when blocks
@@ -58,7 +55,6 @@ def order_operations(
     known = np.all(np.isfinite(entries[0]), axis=1) & np.all(np.isfinite(exits[0]), axis=1)
     if n <= 1 or not known.all():
         return keep
-    deadline = time.monotonic() + max(0.0, time_limit_s)
     width = max(1, MAX_STATES // k)
     # One window: the program's order. Several: a sweep across the part that keeps the
     # pairs in order, so that each window is one compact area and crossing it is cheap.
@@ -72,7 +68,6 @@ def order_operations(
     for first in range(0, n, width):
         last = min(n, first + width)
         ops = sweep[first:last]
-        share = max(0.0, deadline - time.monotonic()) * (last - first) / (n - first)
         inside = (rank[pairs[:, 0]] >= first) & (rank[pairs[:, 1]] < last)
         sub_order, sub_orient, sub_stopped = _order_window(
             entries[:, ops],
@@ -81,7 +76,7 @@ def order_operations(
             clearance_z_mm,
             machine,
             rank[pairs[inside]] - first,  # the sweep keeps every pair in order: a < b
-            Budget(share, should_stop, progress),
+            budget.child(last - first, n - first),
         )
         order += ops[sub_order].tolist()
         orientation += sub_orient

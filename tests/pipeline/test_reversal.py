@@ -9,10 +9,11 @@ from hypothesis import strategies as st
 
 from ncopt import Machine, emit, estimate_cycle_time, parse_program, verify_equivalent
 from ncopt.optimize import optimize_program
-from ncopt.pipeline import Transforms, optimize_text
+from ncopt.pipeline import optimize_text
 from ncopt.plan import reorder
 from ncopt.program import CutBlock, Step
 from ncopt.reverse import block_rows, reverse_block, reverse_rows
+from ncopt.transforms import Transforms
 from tests.engine.programs import FOOTER, HEADER, mill_tool, num
 
 MACHINE = Machine()
