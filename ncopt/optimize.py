@@ -3,7 +3,7 @@
 Inside each movable group (operations of one tool between barriers, see ``ncopt.program``):
 
 1. the operations are put in the order that minimises travel between them (``ncopt.travel``,
-   ``ncopt.blocks``) — cut blocks are asymmetric, hole sets enter at their first and leave at
+   ``ncopt.op_order``) — cut blocks are asymmetric, hole sets enter at their first and leave at
    their last hole; operations that may work the same material (``ncopt.footprint``: a
    finishing pass and its roughing, a hole in a pocket) keep their order, the others may
    move past them;
@@ -123,7 +123,8 @@ def _plan_group(
             steps.append(Step(op.index, reversed=True))
             here = np.array(flipped[index].exit_xyz[:2], dtype=float)
         elif isinstance(op, HoleSet):
-            # fast_tsp searches until its budget ends; small sets converge in milliseconds.
+            # A share by size, capped: the solver returns early once it has converged, so
+            # a small set rarely spends its cap and the rest goes to the sets after it.
             n = len(op.xy)
             part = budget.child(n, holes_left, max_s=0.25 + 0.005 * n, activity="holes")
             holes_left -= n

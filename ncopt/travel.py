@@ -4,7 +4,7 @@ Between two operations the machine retracts from the first one's exit to the gro
 plane, rapids across in XY and descends to the next one's entry, each a rapid move with its own
 axis rates and accelerations (``Machine``). The costs are built as numpy matrices, row chunk by
 row chunk so a stop request is seen while thousands of operations are costed, and handed to
-``ncopt.blocks.order_blocks``. Groups larger than one dense search (``MAX_STATES``) are cut into
+``ncopt.op_order.solve_order``. Groups larger than one dense search (``MAX_STATES``) are cut into
 windows along a sweep across the part that keeps work on the same material in order; each
 window is ordered on its own, starting where the previous one ends, so memory stays bounded
 whatever the group's size.
@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ncopt.blocks import UNREACHABLE, order_blocks
+from ncopt.op_order import UNREACHABLE, solve_order
 from ncopt.budget import Budget
 from ncopt.machine import Machine, trapezoid_time_array
 from ncopt.sequencing import strip_order
@@ -124,7 +124,7 @@ def _order_window(entries, exits, here, clearance_z_mm, machine, pairs, budget: 
     if costs is None:  # stopped while costing: the program's order
         return list(range(n)), [0] * n, True
     start_cost, trans = costs
-    result = order_blocks(start_cost, trans, before=pairs, budget=budget)
+    result = solve_order(start_cost, trans, before=pairs, budget=budget)
     return list(result.order), list(result.orientation), result.stopped
 
 
@@ -136,7 +136,7 @@ def travel_costs(
     machine: Machine,
     should_stop: Callable[[], bool] | None = None,
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """``(start_cost (k, n), trans (k, n, k, n))`` in seconds for ``order_blocks``
+    """``(start_cost (k, n), trans (k, n, k, n))`` in seconds for ``solve_order``
     (``UNREACHABLE`` where an orientation does not exist); entering orientation 1 costs
     ``REVERSAL_MIN_GAIN_S`` more. None if asked to stop meanwhile.
 
