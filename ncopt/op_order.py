@@ -48,8 +48,8 @@ __all__ = [
     "UNREACHABLE",
     "OperationOrder",
     "best_orientations",
-    "solve_order",
     "path_cost",
+    "solve_order",
 ]
 
 EXACT_MAX_BLOCKS = 9

@@ -17,9 +17,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ncopt.op_order import UNREACHABLE, solve_order
 from ncopt.budget import Budget
 from ncopt.machine import Machine, trapezoid_time_array
+from ncopt.op_order import UNREACHABLE, solve_order
 from ncopt.sequencing import strip_order
 
 __all__ = ["MAX_STATES", "REVERSAL_MIN_GAIN_S", "order_operations", "travel_costs"]

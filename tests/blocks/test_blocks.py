@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from ncopt.op_order import EXACT_MAX_BLOCKS, best_orientations, solve_order, path_cost
+from ncopt.op_order import EXACT_MAX_BLOCKS, best_orientations, path_cost, solve_order
 
 
 def _instance(n: int, k: int, seed: int):
