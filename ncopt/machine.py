@@ -87,6 +87,12 @@ class Machine:
             except (TypeError, ValueError):
                 problems[key] = f"must be a number, got {raw!r}"
         if problems:
+            # Range-check the values that did read, so a text cell does not hide another
+            # row's negative rate: the editor lists every problem at once.
+            try:
+                cls(**kwargs)
+            except MachineConfigError as exc:
+                problems = {**exc.problems, **problems}
             raise MachineConfigError(problems)
         return cls(**kwargs)
 
