@@ -9,6 +9,7 @@ new tab opened on the bare address still speaks the language chosen last.
 
 from __future__ import annotations
 
+import copy
 import json
 
 import streamlit as st
@@ -41,7 +42,8 @@ DEFAULTS = {
 def init_state() -> None:
     """Defaults for a new session; the language from the URL, else the cookie, else Chinese."""
     for key, value in DEFAULTS.items():
-        st.session_state.setdefault(key, value)
+        # A copy: a default dict shared by every session would leak one user's drafts to all.
+        st.session_state.setdefault(key, copy.copy(value))
     if LANG not in st.session_state:
         st.session_state[LANG] = _first_lang()
     params = st.query_params
