@@ -69,7 +69,7 @@ def verification_of(old: str, new: str, machine) -> dict:
     from ncopt import estimate_cycle_time, parse_program, verify_equivalent
 
     before, after = parse_program(old, machine), parse_program(new, machine)
-    verdict = verify_equivalent(before, after, machine)
+    verdict = verify_equivalent(before, after)
     old_time, new_time = estimate_cycle_time(before, machine), estimate_cycle_time(after, machine)
     tools = sorted({g.tool for g in before.groups})
     return {
