@@ -1,10 +1,10 @@
 """The app's two languages: Traditional Chinese (the shop's engineers, the default) and English.
 
-``t("key")`` picks the label of the language chosen in the sidebar (session state ``lang``);
-``tn("key", n)`` also picks the English singular or plural. Labels live in ``ui.strings``
-(the app's own words) and ``ui.terms`` (the engine's names: sheets, columns, keys, tool types,
-verification rules, reasons, job stages). Messages the engine writes in English are
-translated by ``ui.messages``.
+``t("page_home")`` picks the label of the language chosen in the sidebar (session state
+``lang``); ``tn("issues_found", n)`` also picks the English singular or plural. Labels live
+in ``ui.strings`` (the app's own words) and ``ui.terms`` (the engine's names: sheets,
+columns, keys, tool types, verification rules, reasons, job stages). Messages the engine
+writes in English are translated by ``ui.messages``.
 
 The language survives a refresh and a new tab: it is in the URL (``?lang=en``) and in a
 cookie, and a new session takes it from there (``ui.state.init_state``).

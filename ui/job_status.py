@@ -23,7 +23,14 @@ from ui.i18n import has, state_label, t, term
 from ui.messages import translate
 from ui.widgets import plain
 
-__all__ = ["FAST_POLL_S", "FAST_WINDOW_S", "poll_interval_s", "render_job_status", "stage_text"]
+__all__ = [
+    "FAST_POLL_S",
+    "FAST_WINDOW_S",
+    "poll_every",
+    "poll_interval_s",
+    "render_job_status",
+    "stage_text",
+]
 
 LOG_TAIL_BYTES = 6000
 FAST_POLL_S = 0.5
@@ -37,24 +44,36 @@ def poll_interval_s() -> float:
         return 10.0
 
 
+def poll_every(active: bool, fast_until: float, now: float) -> float | None:
+    """Seconds between polls: none for an ended job, fast just after a change, then slow.
+
+    >>> poll_every(False, 0.0, 5.0) is None, poll_every(True, 10.0, 5.0)
+    (True, 0.5)
+    """
+    if not active:
+        return None
+    return FAST_POLL_S if now < fast_until else max(FAST_POLL_S, poll_interval_s())
+
+
 def render_job_status(department: str, scenario: str, *, show_idle: bool = True) -> dict:
     """Show the job and poll while it is active; returns the status read first."""
     info = processing.get_optimization_status(department, scenario)
     active = info["state"] in ACTIVE_STATES
     fast_until = float(st.session_state.get(state.FAST_POLL_UNTIL) or 0.0)
-    fast = active and time.monotonic() < fast_until
-    interval = (FAST_POLL_S if fast else poll_interval_s()) if active else None
+    now = time.monotonic()
+    interval = poll_every(active, fast_until, now)
+    fast = active and now < fast_until
     seen = (info.get("job_id"), info["state"])
 
     @st.fragment(run_every=interval)
     def panel() -> None:
-        now = processing.get_optimization_status(department, scenario)
-        if active and (now.get("job_id"), now["state"]) != seen:
+        latest = processing.get_optimization_status(department, scenario)
+        if active and (latest.get("job_id"), latest["state"]) != seen:
             state.poll_fast(FAST_WINDOW_S)  # a change: watch closely for the next one
             st.rerun()  # redraw everything: the panel, the page around it, the pace
         if fast and time.monotonic() >= fast_until:
             st.rerun()  # back off to the slow pace
-        _render(department, scenario, now, show_idle)
+        _render(department, scenario, latest, show_idle)
 
     panel()
     return info

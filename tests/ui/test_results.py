@@ -69,7 +69,9 @@ def test_what_changed_is_one_line_per_tool_and_the_raw_diff_waits_to_be_asked(pc
 
 def test_the_changes_read_in_chinese(pcb):
     at = app("results", "demo", "pcb-drill", lang="zh")
-    assert [t.value for t in at.text][0].startswith("T1：854 個孔重新排序，快速移動 85.40 → 51.24 m")
+    assert next(t.value for t in at.text).startswith(
+        "T1：854 個孔重新排序，快速移動 85.40 → 51.24 m"
+    )
     assert "已驗證" in texts(at)
 
 
