@@ -17,8 +17,7 @@ from ui import data, loads, state
 from ui.drafts import Draft
 from ui.i18n import t
 from ui.messages import gcode_rows, issue_rows
-from ui.plots import toolpath_figure
-from ui.widgets import plain, plot_labels
+from ui.widgets import plain, render_toolpath
 
 MAX_UPLOAD_MB = data.MAX_UPLOAD_BYTES // 2**20
 NC_TYPES = ["nc", "tap", "ngc", "txt", "eia", "iso", "cnc", "min", "mpf"]
@@ -130,7 +129,7 @@ def render_preview(raw: bytes, folder: Path) -> None:
         st.error(t("parse_failed"))
         st.dataframe(gcode_rows(issues[:50]), hide_index=True, width="stretch")
         return
-    st.plotly_chart(toolpath_figure(view, plot_labels()), width="stretch")
+    render_toolpath(view)
 
 
 def _render_text(raw: bytes) -> None:

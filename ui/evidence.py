@@ -42,8 +42,8 @@ def render_evidence(row: dict[str, Any]) -> None:
 
 
 def _tool_table(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    def pair(row: dict, name: str, scale: float = 1.0, digits: int = 1) -> str:
-        old, new = row.get(f"{name}_old"), row.get(f"{name}_new")
+    def pair(row: dict, name: str, scale: float = 1.0, digits: int = 1, unit: str = "") -> str:
+        old, new = row.get(f"{name}_old{unit}"), row.get(f"{name}_new{unit}")
         if old is None or new is None:
             return "-"
         same = " ✓" if old == new and name in ("holes", "blocks") else ""
@@ -54,7 +54,7 @@ def _tool_table(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
             t("col.tool"): f"T{r.get('tool')}",
             t("holes_before_after"): pair(r, "holes", digits=0),
             t("blocks_before_after"): pair(r, "blocks", digits=0),
-            t("rapid_m_before_after"): pair(r, "rapid_distance", 1000.0, 2),
+            t("rapid_m_before_after"): pair(r, "rapid_distance", 1000.0, 2, unit="_mm"),
             t("rapid_s_before_after"): pair(r, "rapid_s"),
             t("tool_changes_before_after"): pair(r, "tool_changes", digits=0),
         }

@@ -98,6 +98,28 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         r"arc radius R is smaller than half the distance to the end point",
         "圓弧半徑 R 小於到終點距離的一半",
     ),
+    # job notes (run_optimization_async)
+    (r"stopped at the time limit of (?P<s>\S+) s", "在時間上限 {s} 秒時停止"),
+    (r"best found so far", "為目前找到的最佳結果"),
+    (r"cancelled; the job did not answer and was killed", "已取消；工作沒有回應，已強制結束"),
+    (
+        r"cancelled; the job did not answer and its Celery task was killed",
+        "已取消；工作沒有回應，其 Celery 任務已被終止",
+    ),
+    (r"cancelled while queued", "排隊時已取消"),
+    (r"cancelled on request", "已依要求取消"),
+    (r"finished early on request", "已依要求提早完成"),
+    (r"killed at the hard time limit of (?P<s>\S+) s", "超過硬性時間上限 {s} 秒，已強制結束"),
+    (
+        r"the optimization process was killed by (?P<sig>\w+) \(signal (?P<n>\d+)\)",
+        "優化程序被 {sig} 終止 (訊號 {n})，可能是記憶體不足",
+    ),
+    (
+        r"the optimization process exited with code (?P<c>-?\d+) without a result",
+        "優化程序結束 (代碼 {c})，沒有產生結果",
+    ),
+    (r"supervisor error: (?P<d>.+)", "監控程序錯誤：{d}"),
+    (r"enqueue failed: (?P<d>.+)", "無法送出工作：{d}"),
     # names (jobstore.validate_name, ncopt.scenario.create_scenario)
     (r"(?P<kind>[\w ]+) name is empty", "{kind}名稱是空的"),
     (r"(?P<kind>[\w ]+) name contains a NUL byte", "{kind}名稱含有 NUL 字元"),

@@ -1,10 +1,10 @@
-"""Toolpath plots that show order: a top view and a side view (X–Z) of one program.
+"""Toolpath plots that show order: a top view (X–Y) and Z along the program of one program.
 
 Each tool has its colour; its holes shade from light (visited first) to dark (visited last),
 so a good order reads as smooth bands and a poor one as noise. The route between holes is a
 thin line in the tool's colour, rapids dotted and cuts solid; a star marks where the program
 starts and a square where it ends. Small programs also number their holes. The data comes
-decimated from ``ui.toolpath`` (the title says so when it is).
+decimated from ``ui.toolpath`` (the page says so under the plot when it is).
 """
 
 from __future__ import annotations
@@ -21,13 +21,12 @@ PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e
 NUMBERED_HOLES = 120  # up to this many holes in a program, each shows its visiting number
 
 
-def toolpath_figure(view: PathView, labels: dict[str, str], height: int = 620) -> go.Figure:
-    """``labels``: ``top``, ``side``, ``start``, ``end``, ``rapid``, ``cut``, ``holes``,
-    ``order`` (colour bar title) and ``decimated`` (title note)."""
+def toolpath_figure(view: PathView, labels: dict[str, str], height: int = 760) -> go.Figure:
+    """``labels``: ``top``, ``side``, ``start``, ``end``, ``rapid``, ``cut``, ``holes``."""
     fig = make_subplots(
         rows=2,
         cols=1,
-        row_heights=[0.75, 0.25],
+        row_heights=[0.78, 0.22],
         vertical_spacing=0.08,
         subplot_titles=(labels["top"], labels["side"]),
     )
@@ -36,15 +35,13 @@ def toolpath_figure(view: PathView, labels: dict[str, str], height: int = 620) -
         colour = PALETTE[index % len(PALETTE)]
         _add_tool(fig, part, colour, labels, numbered)
     _add_markers(fig, view, labels)
-    title = labels["decimated"] if view.decimated else None
     fig.update_layout(
         height=height,
-        margin={"l": 10, "r": 10, "t": 50 if title else 30, "b": 10},
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
         legend={"orientation": "h", "y": -0.05},
-        title={"text": title, "font": {"size": 12}} if title else None,
     )
     fig.update_yaxes(scaleanchor="x", scaleratio=1, row=1, col=1)
-    fig.update_xaxes(matches="x", row=2, col=1)
+    fig.update_yaxes(title={"text": "Z"}, row=2, col=1)
     return fig
 
 
@@ -59,6 +56,7 @@ def _add_tool(fig: go.Figure, part: ToolPath, colour: str, labels: dict, numbere
                 name=f"{name} {labels['rapid']}",
                 legendgroup=name,
                 line={"color": colour, "width": 1, "dash": "dot"},
+                opacity=0.6,
                 hoverinfo="skip",
             ),
             row=1,
@@ -78,10 +76,23 @@ def _add_tool(fig: go.Figure, part: ToolPath, colour: str, labels: dict, numbere
             row=1,
             col=1,
         )
-        xs, zs = _segments(part.cuts[:, :, 0], part.cuts[:, :, 2])
-        fig.add_trace(_side_trace(xs, zs, colour, name, solid=True), row=2, col=1)
     if len(part.holes):
         _add_holes(fig, part, colour, name, labels, numbered)
+    if len(part.profile):
+        fig.add_trace(
+            go.Scattergl(
+                x=part.profile[:, 0],
+                y=part.profile[:, 1],
+                mode="lines",
+                legendgroup=name,
+                showlegend=False,
+                name=f"{name} Z",
+                line={"color": colour, "width": 1},
+                hovertemplate="#%{x} Z %{y:.3f}<extra></extra>",
+            ),
+            row=2,
+            col=1,
+        )
 
 
 def _add_holes(
@@ -98,7 +109,7 @@ def _add_holes(
             name=f"{name} {labels['holes']} ({part.n_holes:,})",
             legendgroup=name,
             marker={
-                "size": 6 if numbered else 4,
+                "size": 7 if numbered else 5,
                 "color": order,
                 "colorscale": [[0.0, _tint(colour, 0.75)], [1.0, _shade(colour, 0.45)]],
                 "showscale": False,
@@ -107,27 +118,6 @@ def _add_holes(
         ),
         row=1,
         col=1,
-    )
-    top = part.holes[:, 2]
-    xs, zs = _segments(
-        np.column_stack([part.holes[:, 0], part.holes[:, 0]]),
-        np.column_stack([top, part.hole_bottom_z]),
-    )
-    fig.add_trace(_side_trace(xs, zs, colour, name, solid=False), row=2, col=1)
-
-
-def _side_trace(
-    xs: np.ndarray, zs: np.ndarray, colour: str, name: str, solid: bool
-) -> go.Scattergl:
-    return go.Scattergl(
-        x=xs,
-        y=zs,
-        mode="lines",
-        legendgroup=name,
-        showlegend=False,
-        name=f"{name} Z",
-        line={"color": colour, "width": 2 if solid else 1},
-        hoverinfo="skip",
     )
 
 

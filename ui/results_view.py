@@ -12,8 +12,7 @@ from jobstore import scenario_dir
 from ui import data, evidence, loads
 from ui.i18n import t, term
 from ui.messages import gcode_rows, translate
-from ui.plots import toolpath_figure
-from ui.widgets import plain, plot_labels
+from ui.widgets import plain, render_toolpath
 
 TABLE_COLUMNS = (
     "program", "status", "cycle_time_old_s", "cycle_time_new_s", "saving_s", "saving_pct",
@@ -123,16 +122,16 @@ def _render_program(department: str, scenario: str, result: dict) -> None:
 
 def _render_paths(department: str, scenario: str, old: str, new: str, name: str) -> None:
     machine = loads.machine_of(scenario_dir(department, scenario))
-    labels = plot_labels()
     left, right = st.columns(2)
     for col, title, text in ((left, t("old"), old), (right, t("new"), new)):
-        col.markdown(f"**{title}**")
-        view, issues = loads.path_view_of(text, machine)
-        if view is None:
-            col.error(t("parse_failed"))
-            col.dataframe(gcode_rows(issues[:20]), hide_index=True)
-            continue
-        col.plotly_chart(toolpath_figure(view, labels), width="stretch", key=f"plot-{title}-{name}")
+        with col:
+            st.markdown(f"**{title}**")
+            view, issues = loads.path_view_of(text, machine)
+            if view is None:
+                st.error(t("parse_failed"))
+                st.dataframe(gcode_rows(issues[:20]), hide_index=True)
+                continue
+            render_toolpath(view, key=f"plot-{title}-{name}")
 
 
 def _render_changes(row: dict[str, Any], old: str, new: str, name: str) -> None:

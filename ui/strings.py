@@ -182,8 +182,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The scenario changed after this run: the result may no longer apply. Optimize again.",
     ),
     "stopped_early": (
-        "提早停止：為目前找到的最佳結果。",
-        "Stopped early: best result found so far.",
+        "搜尋在時間上限 (或「立即完成」) 時結束：以下是找到的最佳順序，同樣經過完整驗證。",
+        "The search ended at its time limit (or on Finish now): below is the best order "
+        "found, verified like any other.",
     ),
     "nothing_was_optimized": (
         "這次執行沒有任何程式可優化 (沒有啟用的程式)。",
@@ -246,7 +247,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "俯視 (X–Y)：顏色由淺到深為加工順序",
         "Top view (X–Y): light to dark is the order",
     ),
-    "plot_side": ("側視 (X–Z)", "Side view (X–Z)"),
+    "plot_side": (
+        "Z 高度，依加工順序 (每個孔向下再退回)",
+        "Z along the program (each hole down and up)",
+    ),
     "plot_start": ("起點", "Start"),
     "plot_end": ("終點", "End"),
     "plot_rapid": ("快速移動", "rapid"),

@@ -37,8 +37,8 @@ class ToolPath:
     route: np.ndarray  # positions of rapids and holes, decimated
     holes: np.ndarray  # hole positions (x, y, return z), decimated
     hole_number: np.ndarray  # each kept hole's visiting number within the tool, from 1
-    hole_bottom_z: np.ndarray  # each kept hole's depth, for the side view
     cuts: np.ndarray  # (m, 2, 3) start and end of cutting moves (lines; arcs as chords)
+    profile: np.ndarray  # (k, 2) move number and Z along the program: down each hole and up
     n_holes: int  # before decimation
     n_moves: int
 
@@ -101,15 +101,13 @@ def _tool_path(program: Program, tool: int, rows: np.ndarray, budget: int) -> To
     route = travel[_sample(len(travel), budget)]
     kept = _sample(len(hole_rows), budget)
     holes = hole_rows[kept]
-    depths = np.array([p.z_mm for p in program.hole_params])
-    bottom = depths[motion.aux[holes]] if len(holes) else np.zeros(0)
     return ToolPath(
         tool=tool,
         route=motion.end[route],
         holes=motion.end[holes],
         hole_number=kept + 1,
-        hole_bottom_z=bottom,
         cuts=_cut_segments(motion.end, cut_rows),
+        profile=_profile(program, rows[_sample(len(rows), budget)]),
         n_holes=len(hole_rows),
         n_moves=len(rows),
     )
@@ -128,6 +126,21 @@ def _sample(n: int, budget: int) -> np.ndarray:
     stride = int(np.ceil(n / budget))
     kept = np.arange(0, n, stride)
     return kept if kept[-1] == n - 1 else np.append(kept, n - 1)
+
+
+def _profile(program: Program, rows: np.ndarray) -> np.ndarray:
+    """Z along the program: each row's end level; a hole also goes down to its bottom.
+
+    A side view (X–Z) of a drilling program is a solid block of vertical lines; Z against
+    the move number shows every depth and every travel level in the order they happen.
+    """
+    motion = program.motion
+    z = motion.end[rows, 2]
+    holes = motion.kind[rows] == MoveKind.HOLE
+    depths = np.array([p.z_mm for p in program.hole_params] or [0.0])
+    bottom = np.where(holes, depths[np.where(holes, motion.aux[rows], 0)], z)
+    points = np.column_stack([rows, bottom, rows, z]).reshape(-1, 2)
+    return points[np.isfinite(points[:, 1])]
 
 
 def _cut_segments(ends: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -111,10 +111,18 @@ _UPLOADER_CSS_ZH = """<style>
 </style>"""
 
 
+def render_toolpath(view, key: str | None = None) -> None:
+    """A program's toolpath figure, with a note when the route is shown sampled."""
+    from ui.plots import toolpath_figure
+
+    st.plotly_chart(toolpath_figure(view, plot_labels()), width="stretch", key=key)
+    if view.decimated:
+        st.caption(t("plot_decimated"))
+
+
 def plot_labels() -> dict[str, str]:
     return {
-        key: t(f"plot_{key}")
-        for key in ("top", "side", "start", "end", "rapid", "cut", "holes", "decimated")
+        key: t(f"plot_{key}") for key in ("top", "side", "start", "end", "rapid", "cut", "holes")
     }
 
 

@@ -45,6 +45,8 @@ def test_the_verification_report_is_a_checklist(pcb):
     tools = _table(at, "Rapid travel (m)")
     assert list(tools["Tool"]) == ["T1", "T2", "T3", "T4"]
     assert tools["Holes"].iloc[0] == "854 → 854 ✓"
+    old_m, new_m = (float(v) for v in tools["Rapid travel (m)"].iloc[0].split(" → "))
+    assert new_m < old_m  # the engine's distances, in metres
 
 
 def test_groups_left_alone_are_listed_with_their_reason(job_env):
