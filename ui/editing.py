@@ -124,12 +124,7 @@ def render_programs(folder: Path, scope: str, draft: Draft | None) -> None:
 
 
 def render_preview(raw: bytes, folder: Path) -> None:
-    view, issues = loads.path_view_of(raw, loads.machine_of(folder))
-    if view is None:
-        st.error(t("parse_failed"))
-        st.dataframe(gcode_rows(issues[:50]), hide_index=True, width="stretch")
-        return
-    render_toolpath(view)
+    render_toolpath(raw, loads.machine_of(folder))
 
 
 def _render_text(raw: bytes) -> None:

@@ -45,6 +45,7 @@ __all__ = [
     "Loaded",
     "code_diff_of",
     "editor_sheets_of",
+    "figure_of",
     "file_digest",
     "history_result",
     "machine_of",
@@ -142,11 +143,16 @@ def _scenario(folder: str, digest: str) -> Scenario | tuple[ScenarioIssue, ...]:
         return tuple(exc.issues)
 
 
-def path_view_of(text: str | bytes, machine: Machine) -> tuple[PathView | None, list[GCodeIssue]]:
-    """The plot data of a program, or its parse problems (cached by content and machine)."""
+def path_view_of(
+    text: str | bytes, machine: Machine
+) -> tuple[PathView | None, list[GCodeIssue], str]:
+    """The plot data of a program or its parse problems, and the digest that names them
+    (cached by the program's content and the machine)."""
     raw = text.encode() if isinstance(text, str) else bytes(text)
-    digest = hashlib.sha256(raw).hexdigest()
-    return _path_view(digest, tuple(sorted(machine.to_mapping().items())), raw)
+    items = tuple(sorted(machine.to_mapping().items()))
+    digest = hashlib.sha256(raw + repr(items).encode()).hexdigest()
+    view, issues = _path_view(digest, items, raw)
+    return view, issues, digest
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -158,6 +164,22 @@ def _path_view(
         return path_view(_raw, Machine.from_mapping(dict(machine_items))), []
     except GCodeError as exc:
         return None, list(exc.issues)
+
+
+def figure_of(view_digest: str, view: PathView, labels: dict[str, str]):
+    """The plotly figure of a path view, built once per program and language.
+
+    ``cache_resource``, not ``cache_data``: a Figure is slow to pickle and to rebuild, and
+    ``st.plotly_chart`` only reads it (it serialises a copy).
+    """
+    return _figure(view_digest, tuple(sorted(labels.items())), view)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _figure(view_digest: str, labels: tuple, _view: PathView):
+    from ui.plots import toolpath_figure
+
+    return toolpath_figure(_view, dict(labels))
 
 
 def result_of(department: str, scenario: str) -> dict[str, Any]:

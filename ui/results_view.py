@@ -11,7 +11,7 @@ import streamlit as st
 from jobstore import scenario_dir
 from ui import data, evidence, loads
 from ui.i18n import t, term
-from ui.messages import gcode_rows, translate
+from ui.messages import translate
 from ui.widgets import plain, render_toolpath
 
 TABLE_COLUMNS = (
@@ -126,12 +126,7 @@ def _render_paths(department: str, scenario: str, old: str, new: str, name: str)
     for col, title, text in ((left, t("old"), old), (right, t("new"), new)):
         with col:
             st.markdown(f"**{title}**")
-            view, issues = loads.path_view_of(text, machine)
-            if view is None:
-                st.error(t("parse_failed"))
-                st.dataframe(gcode_rows(issues[:20]), hide_index=True)
-                continue
-            render_toolpath(view, key=f"plot-{title}-{name}")
+            render_toolpath(text, machine, key=f"plot-{title}-{name}")
 
 
 def _render_changes(row: dict[str, Any], old: str, new: str, name: str) -> None:

@@ -111,11 +111,19 @@ _UPLOADER_CSS_ZH = """<style>
 </style>"""
 
 
-def render_toolpath(view, key: str | None = None) -> None:
-    """A program's toolpath figure, with a note when the route is shown sampled."""
-    from ui.plots import toolpath_figure
+def render_toolpath(text: str | bytes, machine, key: str | None = None) -> None:
+    """A program's toolpath figure (with a note when the route is shown sampled), or where
+    the program cannot be parsed."""
+    from ui import loads
+    from ui.messages import gcode_rows
 
-    st.plotly_chart(toolpath_figure(view, plot_labels()), width="stretch", key=key)
+    view, issues, digest = loads.path_view_of(text, machine)
+    if view is None:
+        st.error(t("parse_failed"))
+        st.dataframe(gcode_rows(issues[:50]), hide_index=True, width="stretch")
+        return
+    figure = loads.figure_of(digest, view, plot_labels())
+    st.plotly_chart(figure, width="stretch", key=key)
     if view.decimated:
         st.caption(t("plot_decimated"))
 
