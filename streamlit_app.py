@@ -30,5 +30,6 @@ pages = [
 # in their query string, which Streamlit's own menu drops.
 page = st.navigation(pages, position="hidden")
 state.sync_url()  # a refresh or a bookmark keeps the scenario and the language
-widgets.render_sidebar(pages)  # after st.navigation: links only resolve to registered pages
+slot = widgets.render_sidebar(pages)  # after st.navigation: links resolve to its pages
 page.run()
+widgets.render_after_page(slot)

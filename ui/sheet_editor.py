@@ -55,7 +55,7 @@ def render_sheets(folder: Path, scope: str) -> Draft | None:
         return None
     files = loads.program_files(folder)
     names = list(draft.current)
-    tabs = st.tabs([_tab_label(name, draft) for name in names])
+    tabs = st.tabs([term("sheet", name) for name in names])
     for tab, name in zip(tabs, names, strict=True):
         with tab:
             _render_table(draft, scope, name, files)
@@ -67,9 +67,6 @@ def render_sheets(folder: Path, scope: str) -> Draft | None:
     return draft
 
 
-def _tab_label(name: str, draft: Draft) -> str:
-    mark = " ●" if name in draft.changed_sheets() else ""
-    return term("sheet", name) + mark
 
 
 def _render_table(draft: Draft, scope: str, name: str, files: list[str]) -> None:

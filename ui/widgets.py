@@ -26,17 +26,23 @@ def plain(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
-def render_sidebar(pages: list) -> tuple[str, str] | None:
-    """Page links, language switch, scenario picker and unsaved edits; returns the
-    selected (department, scenario)."""
+def render_sidebar(pages: list):
+    """Page links, language switch and scenario picker. Returns a sidebar slot for
+    ``render_after_page``: what depends on the page's own run (unsaved edits) goes there."""
     _render_nav(pages)
     st.sidebar.radio(
         t("language"), list(LANGS), format_func=LANGS.get, key=state.LANG, horizontal=True
     )
-    chosen = _scenario_picker()
-    _unsaved_notice()
-    _page_scripts()
-    return chosen
+    _scenario_picker()
+    return st.sidebar.container()
+
+
+def render_after_page(slot) -> None:
+    """Unsaved edits and the page scripts, drawn after the page ran: the Editor's tables
+    update the drafts during its run, and a notice drawn before would be one edit late."""
+    with slot:
+        _unsaved_notice()
+        _page_scripts()
 
 
 def link_params() -> dict[str, str]:
@@ -75,9 +81,9 @@ def _scenario_picker() -> tuple[str, str] | None:
 def _unsaved_notice() -> None:
     """On every page: which scenarios have unsaved edits, with the way back to them."""
     for scope in unsaved_scopes():
-        st.sidebar.warning(t("unsaved_sidebar", scope=plain(scope)))
+        st.warning(t("unsaved_sidebar", scope=plain(scope)))
         dept, _, scen = scope.partition("/")
-        st.sidebar.page_link(
+        st.page_link(
             EDITOR_PAGE,
             label=t("back_to_editor"),
             icon=":material/edit:",
@@ -95,8 +101,7 @@ def _page_scripts() -> None:
         " window.addEventListener('beforeunload', (e) => {"
         " if (window.ncoptUnsaved) { e.preventDefault(); e.returnValue = ''; } }); }</script>"
     )
-    with st.sidebar:
-        st.html(state.remember_lang_script() + guard, unsafe_allow_javascript=True)
+    st.html(state.remember_lang_script() + guard, unsafe_allow_javascript=True)
     if current_lang() == "zh":
         st.html(_UPLOADER_CSS_ZH)
 

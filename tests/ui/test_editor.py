@@ -63,6 +63,8 @@ def test_unsaved_edits_survive_leaving_the_editor_and_are_flagged_everywhere(job
     at = app("editor", "demo", "mold-plate")
     edit_cell(at, "tools", 0, "name", "DRILL 6.8 NEW")
     assert "Unsaved changes in: Tools" in texts(at)
+    assert "demo/mold-plate has unsaved changes" in texts(at)  # the sidebar, in the same run
+    assert any("ncoptUnsaved = true" in h.proto.body for h in at.get("html"))  # leave guard on
     for page in ("results", "optimize", "scenarios"):
         at.switch_page(f"ui/app_pages/{page}.py").run()
         assert not at.exception
