@@ -114,7 +114,7 @@ def render_programs(folder: Path, scope: str, draft: Draft | None) -> None:
     )
     name = st.selectbox(t("program"), names, key=f"program-{scope}")
     raw = (folder / PROGRAMS_DIR / name).read_bytes()
-    preview, text, manage = st.tabs([t("preview"), t("program_text"), t("manage")])
+    preview, text, manage = st.tabs([t("preview"), t("program_text"), t("manage_program")])
     with preview:
         render_preview(raw, folder)
     with text:

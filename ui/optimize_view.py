@@ -3,6 +3,8 @@ the job has ended, its saving with the way to the Results."""
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 import processing
@@ -16,6 +18,7 @@ from ui.sheet_editor import unsaved_scopes
 from ui.widgets import EDITOR_PAGE, plain
 
 RESULTS_PAGE = "ui/app_pages/results.py"
+AWAIT_RUNNING_S = 1.5
 
 
 def render_start(department: str, scenario: str, loaded) -> None:
@@ -48,9 +51,21 @@ def render_start(department: str, scenario: str, loaded) -> None:
             st.error(plain(translate(str(exc))))
             return
         key = "already_running" if reply["already_running"] else "started"
-        state.poll_fast(FAST_WINDOW_S)  # show "running" as soon as the supervisor says so
-        state.flash(t(key, job_id=reply["job_id"]), "info")
-        st.rerun()
+        state.poll_fast(FAST_WINDOW_S)  # then the panel polls fast for a while
+        _await_running(department, scenario)
+        st.info(t(key, job_id=reply["job_id"]))  # no rerun: the panel below shows the job
+
+
+def _await_running(department: str, scenario: str) -> None:
+    """Hold this run up to ``AWAIT_RUNNING_S`` for the supervisor to say "running" (a few
+    hundred ms), so the page shows it at once instead of one poll later. The job itself
+    never waits for this: it was started detached before."""
+    deadline = time.monotonic() + AWAIT_RUNNING_S
+    with st.spinner(t("state.starting_up")):
+        while time.monotonic() < deadline:
+            if processing.get_optimization_status(department, scenario)["state"] != "queued":
+                return
+            time.sleep(0.05)
 
 
 def render_outcome(department: str, scenario: str, info: dict) -> None:

@@ -67,8 +67,6 @@ def render_sheets(folder: Path, scope: str) -> Draft | None:
     return draft
 
 
-
-
 def _render_table(draft: Draft, scope: str, name: str, files: list[str]) -> None:
     key = widget_key(scope, name, draft)
     if key not in st.session_state:  # a fresh table: start from what was shown last

@@ -89,6 +89,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     # editor: programs and files
     "programs_heading": ("NC 程式", "NC programs"),
     "upload": ("上傳", "Upload"),
+    "browse_files": ("選擇檔案", "Choose files"),
+    "drop_files": ("拖放檔案到此處，或按「選擇檔案」", "Drop files here, or choose them"),
+    "manage_program": ("刪除", "Delete"),
     "upload_label": (
         "上傳 NC 程式 (每個檔案上限 {mb} MB)",
         "Upload NC programs (up to {mb} MB each)",

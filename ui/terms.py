@@ -99,6 +99,7 @@ _TOOL_TYPES = {
 _STATES = {
     "idle": ("未執行", "idle"),
     "queued": ("排隊中", "queued"),
+    "starting_up": ("啟動中…", "starting…"),
     "running": ("執行中", "running"),
     "succeeded": ("完成", "succeeded"),
     "failed": ("失敗", "failed"),

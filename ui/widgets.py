@@ -102,17 +102,21 @@ def _page_scripts() -> None:
         " if (window.ncoptUnsaved) { e.preventDefault(); e.returnValue = ''; } }); }</script>"
     )
     st.html(state.remember_lang_script() + guard, unsafe_allow_javascript=True)
-    if current_lang() == "zh":
-        st.html(_UPLOADER_CSS_ZH)
+    st.html(
+        _UPLOADER_CSS.replace("__BROWSE__", t("browse_files")).replace("__DROP__", t("drop_files"))
+    )
 
 
-_UPLOADER_CSS_ZH = """<style>
+# Streamlit draws the uploader's button and hint in English ("Upload", beside our own
+# Upload button): say "choose files" in the user's language instead. The limit is in the
+# label (upload_label), from the same number the uploader enforces.
+_UPLOADER_CSS = """<style>
 [data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p,
 [data-testid='stFileUploaderDropzoneInstructions'] span { font-size: 0; }
 [data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p::after {
-  content: '選擇檔案'; font-size: 0.875rem; }
+  content: '__BROWSE__'; font-size: 0.875rem; }
 [data-testid='stFileUploaderDropzoneInstructions'] span::after {
-  content: '拖放檔案到此處，或按「選擇檔案」'; font-size: 0.875rem; }
+  content: '__DROP__'; font-size: 0.875rem; }
 </style>"""
 
 

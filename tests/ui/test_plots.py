@@ -12,7 +12,10 @@ from ui.toolpath import MAX_POINTS, path_view
 
 PANEL = ROOT / "scenarios" / "demo" / "scenario" / "large-panel" / "programs" / "PANEL-8UP.nc"
 LABELS = {k: k for k in ("top", "side", "start", "end", "rapid", "cut", "holes")}
-SMALL = "T1 M6\nG0 X0 Y0 Z5\nG81 X1 Y1 Z-2 R1 F100\nX5 Y1\nX5 Y5\nG80\nT2 M6\nG0 X0 Y0\nG1 Z-1 F50\nG1 X10\nG0 Z5\nM30\n"
+SMALL = (
+    "T1 M6\nG0 X0 Y0 Z5\nG81 X1 Y1 Z-2 R1 F100\nX5 Y1\nX5 Y5\nG80\n"
+    "T2 M6\nG0 X0 Y0\nG1 Z-1 F50\nG1 X10\nG0 Z5\nM30\n"
+)
 
 
 def test_the_panel_is_decimated_but_keeps_order_counts_and_ends():
