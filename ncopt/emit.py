@@ -14,7 +14,7 @@ A reordered group (``Program.plan``, see ``ncopt.program.reorder``) is written a
 - after the group: back up to the level the original left the group at, and the modal state
   the following untouched lines rely on.
 
-``program_to_json`` gives the same content as data for a shop's own .NET post-processor.
+``ncopt.post`` gives the same content as data for a shop's own .NET post-processor.
 
 >>> from ncopt.interpreter import parse_program
 >>> text = "G90 G0 X0 Y0 Z10.\\nG99 G81 X5. Y0 Z-3. R2. F100.\\nX1.\\nX3.\\nG80\\n"
@@ -34,7 +34,6 @@ G80
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -45,14 +44,12 @@ from ncopt.gcode import (
     NUMBER_DECIMALS,
     LineFlag,
     format_number,
-    line_words,
     with_words_in_front,
 )
-from ncopt.machine import Machine
 from ncopt.program import CutBlock, Group, HoleSet, Modal, Program, Step
 from ncopt.reverse import ReversedBlock, reverse_block
 
-__all__ = ["emit", "program_to_json"]
+__all__ = ["emit", "prefix_comments", "reversed_view"]
 
 
 @dataclass
@@ -63,22 +60,9 @@ class _Cursor:
     modal: Modal | None
 
 
-def emit(program: Program, post: object | None = None, machine: Machine | None = None) -> str:
-    """NC text for ``program``.
-
-    ``post`` None or ``"fanuc"`` is the built-in Fanuc-style writer; a ``dotnet:<dll>:<Class>``
-    setting or an object with ``emit(json) -> str`` (a ``DotNetPost``) gets
-    ``program_to_json(program, machine or Machine())``.
-    """
-    if isinstance(post, str) and post.strip().lower() not in ("", "fanuc"):
-        from ncopt.dotnet_post import DotNetPost, PostProcessorError, PostSpec
-
-        spec = PostSpec.parse(post)
-        if spec is None:
-            raise PostProcessorError(f"unknown post {post!r}: use fanuc or dotnet:<dll>:<Class>")
-        post = DotNetPost(spec)
-    if post is not None and not isinstance(post, str):
-        return post.emit(program_to_json(program, machine or Machine()))
+def emit(program: Program) -> str:
+    """NC text for ``program``, by the built-in Fanuc-style writer (``ncopt.post`` hands it
+    to a shop's own post instead)."""
     if not program.plan:
         return program.text
     out: list[str] = []
@@ -103,11 +87,11 @@ def _group_lines(program: Program, group: Group, steps: tuple[Step, ...]) -> Ite
     inch = group.modal_out.inch
     for step in steps:
         op = program.ops[step.op]
-        yield from _prefix_comments(program, op.first_line, op.body_line)
+        yield from prefix_comments(program, op.first_line, op.body_line)
         if isinstance(op, HoleSet):
             yield from _holes(program, op, step, cur, inch)
         elif step.reversed:
-            yield from _block_lines(_reversed_view(program, op), cur, inch)
+            yield from _block_lines(reversed_view(program, op), cur, inch)
         else:
             yield from _block(program, op, cur, inch)
     last = program.ops[group.ops[-1]]
@@ -121,7 +105,7 @@ def _next_flags(program: Program, group: Group) -> LineFlag:
     return LineFlag(int(program.line_flags[group.end_line]))
 
 
-def _prefix_comments(program: Program, first: int, end: int) -> Iterator[str]:
+def prefix_comments(program: Program, first: int, end: int) -> Iterator[str]:
     """The comment-only (and blank) lines of an operation's prefix: they go with it."""
     for i in range(first, end):
         if not program.line_flags[i]:
@@ -158,7 +142,7 @@ def _position(cur: _Cursor, target, inch: bool, holes: bool = False) -> Iterator
     cur.xyz = (x, y, z) if xy else (cur.xyz[0], cur.xyz[1], z)
 
 
-def _reversed_view(program: Program, op: CutBlock) -> ReversedBlock:
+def reversed_view(program: Program, op: CutBlock) -> ReversedBlock:
     view = reverse_block(program, op)
     if view is None:  # ncopt.plan.reorder lets only reversible blocks through
         raise ValueError(f"the cut block at line {op.body_line + 1} cannot be reversed")
@@ -270,131 +254,3 @@ def _leave(cur: _Cursor, exit_xyz, modal: Modal, inch: bool, after: LineFlag) ->
         words.append("F" + format_number(modal.feed_mm_min, inch))
     if words:
         yield " ".join(words)
-
-
-def program_to_json(program: Program, machine: Machine) -> str:
-    """The program as JSON for a .NET post (schema ``ncopt.program/1``, docs/dotnet-post.md).
-
-    ``pieces`` in emitted order: ``{"type": "text", "text"}`` for lines to copy as they are
-    (everything outside reordered groups, line endings included) and ``{"type": "group"}`` for
-    each reordered group with its ``steps`` (hole sets and cut blocks in their new order) and
-    everything ``emit`` uses to write it, so a post can reproduce the built-in output byte for
-    byte (``examples/dotnet_post/FanucPost.cs`` does). Coordinates are absolute work
-    coordinates in mm; unknown ones are null.
-    """
-    pieces: list[dict] = []
-    line = 0
-    for index in sorted(program.plan, key=lambda g: program.groups[g].first_line):
-        g = program.groups[index]
-        pieces.append({"type": "text", "text": program.lines_text(line, g.first_line)})
-        pieces.append(_group_json(program, g, program.plan[index]))
-        line = g.end_line
-    pieces.append({"type": "text", "text": program.lines_text(line, program.n_lines)})
-    doc = {
-        "schema": "ncopt.program/1",
-        "units": "mm",
-        "newline": program.newline,
-        "machine": machine.to_mapping(),
-        "tools": [tool for _, tool in program.tool_changes],
-        "barriers": [
-            {"line": b.line + 1, "text": b.text, "reason": b.reason} for b in program.barriers
-        ],
-        "pieces": [p for p in pieces if p.get("text", True)],
-    }
-    return json.dumps(doc, allow_nan=False, default=_nan_null)
-
-
-def _nan_null(value):
-    raise TypeError(f"not JSON-able: {value!r}")
-
-
-def _xyz(v) -> list[float | None]:
-    return [None if c != c else float(c) for c in v]
-
-
-def _modal_json(m: Modal) -> dict:
-    return {
-        "motion": m.motion,
-        "feed_mm_min": float(m.feed_mm_min),
-        "plane": m.plane,
-        "absolute": m.absolute,
-        "inch": m.inch,
-    }
-
-
-def _group_json(program: Program, group: Group, steps: tuple[Step, ...]) -> dict:
-    last = program.ops[group.ops[-1]]
-    after = program.line_text(group.end_line) if group.end_line < program.n_lines else ""
-    return {
-        "type": "group",
-        "index": group.index,
-        "tool": group.tool,
-        "inch": group.modal_out.inch,
-        "start_xyz": _xyz(group.start_xyz),
-        "clearance_z_mm": float(group.clearance_z_mm),
-        "leave_xyz": _xyz(last.exit_xyz),
-        "modal_out": _modal_json(group.modal_out),
-        "next_line_words": sorted(line_words(after, group.end_line + 1)),
-        "steps": [_op_json(program, step, group.tool) for step in steps],
-    }
-
-
-def _op_json(program: Program, step: Step, tool: int) -> dict:
-    op = program.ops[step.op]
-    comments = list(_prefix_comments(program, op.first_line, op.body_line))
-    if isinstance(op, HoleSet):
-        order = range(len(op.xy)) if step.holes is None else step.holes
-        p = op.params
-        return {
-            "type": "holes",
-            "tool": tool,
-            "comments": comments,
-            "cycle": p.cycle,
-            "params": {
-                "z_mm": p.z_mm,
-                "r_mm": p.r_mm,
-                "return_mode": p.return_mode,
-                "return_z_mm": p.return_z_mm,
-                "q_mm": p.q_mm,
-                "dwell_s": p.dwell_s,
-                "feed_mm_min": p.feed_mm_min,
-                "repeats": p.repeats,
-                "spindle_rpm": p.spindle_rpm,
-                "coolant": p.coolant,
-            },
-            "initial_z_mm": _xyz(op.before_xyz)[2],
-            "holes": op.xy[list(order)].tolist(),
-        }
-    if step.reversed:  # cut backwards: the moves and lines of the reversed block
-        view = _reversed_view(program, op)
-        rows = view.rows
-        kinds, ends, feeds = rows.kind.tolist(), rows.end, rows.feed.tolist()
-        entry, exit_, modal_in, modal_out = (
-            view.entry_xyz,
-            view.exit_xyz,
-            view.modal_in,
-            view.modal_out,
-        )
-        lines = list(view.lines)
-    else:
-        m, r0, r1 = program.motion, op.rows[0], op.rows[1]
-        kinds, ends, feeds = m.kind[r0:r1].tolist(), m.end[r0:r1], m.feed_mm_min[r0:r1].tolist()
-        entry, exit_, modal_in, modal_out = op.entry_xyz, op.exit_xyz, op.modal_in, op.modal_out
-        lines = [program.line_text(i) for i in range(op.body_line, op.end_line)]
-    return {
-        "type": "block",
-        "tool": tool,
-        "comments": comments,
-        "reversed": step.reversed,
-        "entry_xyz": _xyz(entry),
-        "exit_xyz": _xyz(exit_),
-        "modal_in": _modal_json(modal_in),
-        "modal_out": _modal_json(modal_out),
-        "lines": lines,
-        "first_line_has_motion": step.reversed
-        or bool(program.line_flags[op.body_line] & LineFlag.MOTION_WORD),
-        "moves": [
-            {"kind": int(k), "end": _xyz(e), "feed_mm_min": float(f)}
-            for k, e, f in zip(kinds, ends, feeds, strict=True)
-        ],
-    }

@@ -22,11 +22,11 @@ from typing import Any
 
 from ncopt.budget import Budget
 from ncopt.cycle_time import CycleTime, estimate_cycle_time
-from ncopt.emit import emit
 from ncopt.errors import GCodeError, NcError
 from ncopt.interpreter import parse_program
 from ncopt.machine import Machine
 from ncopt.optimize import PlanStats, optimize_program
+from ncopt.post import write_program
 from ncopt.program import Program
 from ncopt.transforms import Transformed, Transforms, apply_transforms
 from ncopt.verify import verify_equivalent
@@ -264,7 +264,7 @@ def _write_and_prove(
 ) -> tuple[str, CycleTime] | str:
     """The new text and its cycle time, or why it is refused."""
     try:
-        new_text = emit(candidate, post, machine)
+        new_text = write_program(candidate, post, machine)
         new = parse_program(new_text, machine, name=name)
         verdict = verify_equivalent(
             proved_against, new, allow_block_reversal=transforms.allow_block_reversal

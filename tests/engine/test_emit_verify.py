@@ -217,21 +217,24 @@ def test_program_json_lists_operations_in_emitted_order(mixed_program, machine):
     assert whole == [{"type": "text", "text": mixed_program}]
 
 
-def test_emit_hands_a_dotnet_style_post_the_json(mixed_program, machine):
+def test_write_program_hands_a_dotnet_style_post_the_json(mixed_program, machine):
+    from ncopt.post import write_program
+
     class Post:
         def emit(self, program_json: str) -> str:
             return f"({len(json.loads(program_json)['pieces'])} PIECES)\n"
 
-    assert emit(parse_program(mixed_program, machine), Post()).startswith("(")
+    assert write_program(parse_program(mixed_program, machine), Post(), machine).startswith("(")
 
 
 def test_an_unknown_post_name_is_refused(mixed_program, machine):
     from ncopt.dotnet_post import PostProcessorError
+    from ncopt.post import write_program
 
     p = parse_program(mixed_program, machine)
-    assert emit(p, "FANUC") == mixed_program
+    assert write_program(p, "FANUC", machine) == mixed_program
     with pytest.raises(PostProcessorError):
-        emit(p, "heidenhain")
+        write_program(p, "heidenhain", machine)
 
 
 def test_a_dropped_spindle_start_is_caught(mixed_program, machine):

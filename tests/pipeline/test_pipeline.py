@@ -95,10 +95,10 @@ def test_output_failing_verification_is_refused(data_dir, monkeypatch):
     import ncopt.pipeline
 
     folder = _copy("demo/mold-plate", data_dir)
-    real_emit = ncopt.pipeline.emit
+    real_write = ncopt.pipeline.write_program
 
     def drop_a_hole(program, post=None, machine=None):
-        text = real_emit(program, post, machine)
+        text = real_write(program, post, machine)
         lines = text.splitlines(keepends=True)
         # Delete the first bare hole line: one hole fewer than the original program.
         for i, line in enumerate(lines):
@@ -107,7 +107,7 @@ def test_output_failing_verification_is_refused(data_dir, monkeypatch):
                 break
         return "".join(lines)
 
-    monkeypatch.setattr(ncopt.pipeline, "emit", drop_a_hole)
+    monkeypatch.setattr(ncopt.pipeline, "write_program", drop_a_hole)
     new_codes, old_codes, out_df = run_generate_nc_code(
         {"scenario_dir": str(folder), "time_limit_s": 3}
     )
