@@ -78,9 +78,14 @@ class LineFlag(IntFlag):
     TOOL_CHANGE_ONLY = 512  # M6 with nothing but N and T
     CUTTER_COMP = 1024  # G41 or G42
     WORDS = 2048  # any word (so: not blank or comment-only)
+    G0_WORD = 4096  # G0: a rapid
+    XY_WORDS = 8192  # both an X and a Y word
+    G90_WORD = 16384  # absolute distances from here
+    G91_WORD = 32768  # incremental distances from here
 
 
-# A bare coordinate line, the fast path's lines: words, axes and nothing else.
+# A bare coordinate line, the fast path's lines: words, axes and nothing else (XY_WORDS is
+# added where the line has both).
 FAST_LINE_FLAGS = LineFlag.WORDS | LineFlag.AXIS | LineFlag.PLAIN_MOVE
 _MOTION_WORD_FLAGS = LineFlag.MOTION_WORD | LineFlag.MOTION_GROUP
 _PLAIN_LETTERS = frozenset("NGXYZIJRF")
@@ -171,10 +176,12 @@ def line_flags(scanned: ScannedLine) -> LineFlag:
     plain = True
     has_m6 = False
     only_tool_change = True
+    axes = ""
     for letter, text, _ in scanned.words:
         flags |= LineFlag.WORDS
         if letter in "XYZ":
             flags |= LineFlag.AXIS
+            axes += letter
         elif letter == "T":
             flags |= LineFlag.T_WORD
         number = float(text) if letter in "GM" else 0.0
@@ -189,11 +196,15 @@ def line_flags(scanned: ScannedLine) -> LineFlag:
         flags |= LineFlag.PLAIN_MOVE
     if has_m6 and only_tool_change:
         flags |= LineFlag.TOOL_CHANGE_ONLY
+    if "X" in axes and "Y" in axes:
+        flags |= LineFlag.XY_WORDS
     return flags
 
 
 def _g_flags(number: float) -> LineFlag:
-    if number in (0.0, 1.0):
+    if number == 0.0:
+        return _MOTION_WORD_FLAGS | LineFlag.RAPID_OR_FEED | LineFlag.G0_WORD
+    if number == 1.0:
         return _MOTION_WORD_FLAGS | LineFlag.RAPID_OR_FEED
     if number in (2.0, 3.0):
         return _MOTION_WORD_FLAGS
@@ -203,6 +214,10 @@ def _g_flags(number: float) -> LineFlag:
         return LineFlag.MOTION_GROUP
     if number in (28.0, 53.0):
         return LineFlag.MACHINE_COORDS
+    if number == 90.0:
+        return LineFlag.G90_WORD
+    if number == 91.0:
+        return LineFlag.G91_WORD
     if number in (41.0, 42.0):
         return LineFlag.CUTTER_COMP
     return LineFlag(0)

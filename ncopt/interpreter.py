@@ -38,10 +38,8 @@ _FAST = re.compile(
 _ARC = re.compile(
     rf"(?:N\d+ *)?G0?([23]) *X{_NUM} *Y{_NUM} *(?:Z{_NUM} *)?I{_NUM} *J{_NUM} *(?:F{_NUM} *)?\r?"
 )
-_FAST_G_FLAGS = (
-    FAST_LINE_FLAGS | LineFlag.MOTION_WORD | LineFlag.RAPID_OR_FEED | LineFlag.MOTION_GROUP
-)
-_ARC_FLAGS = FAST_LINE_FLAGS | LineFlag.MOTION_WORD | LineFlag.MOTION_GROUP
+_FAST_G_FLAGS = LineFlag.MOTION_WORD | LineFlag.RAPID_OR_FEED | LineFlag.MOTION_GROUP
+_ARC_FLAGS = FAST_LINE_FLAGS | LineFlag.MOTION_WORD | LineFlag.MOTION_GROUP | LineFlag.XY_WORDS
 # Below this a run is cheaper line by line than in bulk.
 _MIN_RUN = 8
 Runs = dict[int, tuple[int, int, int]]
@@ -196,7 +194,7 @@ def _one(b: Builder, i: int, line: str) -> None:
     if s.cycle and (g is not None or zs is not None or fs is not None or not b.holes_open):
         execute_line(b, i, line)
         return
-    b.flag(i, FAST_LINE_FLAGS if g is None else _FAST_G_FLAGS)
+    b.flag(i, _fast_flags(g, xs is not None and ys is not None))
     x = s.x if xs is None else s.fast_value(xs)
     y = s.y if ys is None else s.fast_value(ys)
     if s.cycle:
@@ -214,6 +212,13 @@ def _one(b: Builder, i: int, line: str) -> None:
         b.body_move(i, x, y, z)
         return
     b.move_line(i, x, y, z)
+
+
+def _fast_flags(g: str | None, xy: bool) -> int:
+    flags = FAST_LINE_FLAGS | (LineFlag.XY_WORDS if xy else 0)
+    if g is not None:
+        flags |= _FAST_G_FLAGS | (LineFlag.G0_WORD if int(g) == 0 else 0)
+    return flags
 
 
 def _arc(b: Builder, i: int, line: str) -> bool:
@@ -251,16 +256,22 @@ def _bulk(b: Builder, lines: list[str], first: int, run: tuple[int, int, int], r
         xs, ys, zs = cols
         any_z = bool(axes[:, 2].any())
         if s.cycle and b.holes_open and not any_z:
-            b.flag_lines(first + 1, end, FAST_LINE_FLAGS)
+            b.flag_lines(first + 1, end, _bulk_flags(axes))
             b.add_holes(first + 1, xs, ys)
             return end
         if not s.cycle and s.motion <= 1 and _steady_move(b, zs if any_z else None):
-            b.flag_lines(first + 1, end, FAST_LINE_FLAGS)
+            b.flag_lines(first + 1, end, _bulk_flags(axes))
             b.add_moves(first + 1, xs, ys, zs if any_z else None)
             return end
     for i in range(first + 1, end):
         _one(b, i, lines[i])
     return end
+
+
+def _bulk_flags(axes: np.ndarray) -> np.ndarray:
+    """Flags of bare-coordinate lines from which of X, Y, Z each holds."""
+    xy = (axes[:, 0] > 0) & (axes[:, 1] > 0)
+    return np.where(xy, FAST_LINE_FLAGS | LineFlag.XY_WORDS, FAST_LINE_FLAGS).astype(np.uint32)
 
 
 def _steady_move(b: Builder, zs: np.ndarray | None) -> bool:

@@ -193,7 +193,7 @@ class Program:
     barriers: tuple[Barrier, ...]
     tool_changes: tuple[tuple[int, int], ...]  # (line, tool) per M6
     spindle_starts: tuple[int, ...]  # lines where the spindle starts or reverses
-    line_flags: np.ndarray = field(repr=False)  # uint16 (n_lines,): ncopt.gcode.LineFlag
+    line_flags: np.ndarray = field(repr=False)  # uint32 (n_lines,): ncopt.gcode.LineFlag
     newline: str = "\n"
     plan: Mapping[int, tuple[Step, ...]] = field(default_factory=dict)
 

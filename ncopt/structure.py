@@ -134,7 +134,7 @@ class Builder:
         self.ops: list[Operation] = []
         self.groups: list[Group] = []
         self.param_id, self.return_z = -1, NAN  # the hole set being drilled and its level
-        self.flags = np.zeros(self.n_lines, dtype=np.uint16)  # LineFlag per line
+        self.flags = np.zeros(self.n_lines, dtype=np.uint32)  # LineFlag per line
         self.lines_read = 0  # lines [0, lines_read) went through the interpreter
         self._reset_structure()
 
