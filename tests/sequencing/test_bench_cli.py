@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-TSP = ROOT.parent / "shared" / "bench" / "tsplib" / "d198.tsp"
+sys.path.insert(0, str(ROOT / "bench"))
+from seq_instances import tsplib_dir  # noqa: E402
+
+TSP = tsplib_dir() / "d198.tsp"
 
 
 def test_instance_cli_writes_a_valid_tour(tmp_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -34,7 +36,7 @@ def test_best_cost_s_only_falls_and_ends_at_the_result():
 
     r = solve_open_path(pts, Machine(), start=(0.0, 0.0), time_limit_s=2.0, progress=progress)
     assert seen, "no best_cost_s reported"
-    assert all(b <= a for a, b in zip(seen, seen[1:], strict=False))
+    assert all(b <= a for a, b in itertools.pairwise(seen))
     assert seen[-1] == pytest.approx(r.cost)
     assert [c for _, c in r.curve] == sorted((c for _, c in r.curve), reverse=True)
     assert r.curve[-1][1] == pytest.approx(r.cost)
