@@ -37,9 +37,23 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from seq_instances import (  # noqa: E402  (the bench folder is not a package)
+
+def _sibling(name: str):
+    """A module beside this script, loaded by path: the bench folder is not a package, and
+    putting it on sys.path would let bench/ui.py shadow the app's ``ui`` package."""
+    import importlib.util
+
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+_sibling("seq_instances")
+from seq_instances import (  # noqa: E402
     GENERATED,
     PROVEN,
     grid_panels,
