@@ -191,7 +191,7 @@ def _one(b: Builder, i: int, line: str) -> None:
     if xs is None and ys is None and zs is None:
         execute_line(b, i, line)
         return
-    if s.cycle and (g is not None or zs is not None or fs is not None or not b.holes_open):
+    if s.cycle and (g is not None or zs is not None or fs is not None or not b.plain_holes):
         execute_line(b, i, line)
         return
     b.flag(i, _fast_flags(g, xs is not None and ys is not None))
@@ -255,7 +255,7 @@ def _bulk(b: Builder, lines: list[str], first: int, run: tuple[int, int, int], r
     if cols is not None and s.fast_ok and not b.issues:
         xs, ys, zs = cols
         any_z = bool(axes[:, 2].any())
-        if s.cycle and b.holes_open and not any_z:
+        if s.cycle and b.plain_holes and not any_z:
             b.flag_lines(first + 1, end, _bulk_flags(axes))
             b.add_holes(first + 1, xs, ys)
             return end

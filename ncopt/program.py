@@ -36,6 +36,8 @@ __all__ = [
     "Operation",
     "Program",
     "Step",
+    "Stop",
+    "SyncState",
 ]
 
 XYZ = tuple[float, float, float]
@@ -170,6 +172,36 @@ class Barrier:
 
 
 @dataclass(frozen=True)
+class Stop:
+    """A line where the program stops or may stop (``M0``, ``M1``, ``M60``), ends (``M2``,
+    ``M30``), or is skipped at the operator's choice (``/``). Nothing moves across it: the
+    operator may refixture the part there."""
+
+    line: int
+    code: str  # "M0", "M1", "M60", "M2", "M30" or "/"
+    text: str
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """The machine's state where a rewritten program must hand over exactly as the original:
+    before each barrier, stop and tool change, and at the end of the text (``kind``).
+    ``xyz`` NaN where unknown."""
+
+    line: int
+    kind: str  # "barrier", "stop", "tool_change" or "end"
+    xyz: XYZ
+    motion: int  # 0-3, or the active canned cycle
+    feed_mm_min: float
+    plane: int
+    absolute: bool
+    inch: bool
+    return_mode: int
+    spindle_dir: int
+    coolant: bool
+
+
+@dataclass(frozen=True)
 class Step:
     """One step of a reordered group: an operation, and for a hole set which of its holes
     (indices into ``HoleSet.xy``) in visiting order; ``None`` means all, in their order.
@@ -194,6 +226,8 @@ class Program:
     tool_changes: tuple[tuple[int, int], ...]  # (line, tool) per M6
     spindle_starts: tuple[int, ...]  # lines where the spindle starts or reverses
     line_flags: np.ndarray = field(repr=False)  # uint32 (n_lines,): ncopt.gcode.LineFlag
+    stops: tuple[Stop, ...] = ()
+    sync: tuple[SyncState, ...] = ()
     newline: str = "\n"
     plan: Mapping[int, tuple[Step, ...]] = field(default_factory=dict)
 

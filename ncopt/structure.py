@@ -37,6 +37,8 @@ from ncopt.program import (
     Operation,
     OpKind,
     Program,
+    Stop,
+    SyncState,
 )
 
 __all__ = ["Builder", "Rows"]
@@ -129,6 +131,8 @@ class Builder:
         self.params: dict[HoleParams, int] = {}  # each parameter set once, with its index
         self.param_list: list[HoleParams] = []
         self.barriers: list[Barrier] = []
+        self.stops: list[Stop] = []
+        self.sync: list[SyncState] = []
         self.tool_changes: list[tuple[int, int]] = []
         self.spindle_starts: list[int] = []
         self.ops: list[Operation] = []
@@ -144,6 +148,9 @@ class Builder:
 
     def add_issues(self, issues) -> None:
         self.issues.extend(issues)
+
+    def line_text(self, i: int) -> str:
+        return self.text[self.line_starts[i] : self.line_starts[i + 1]].rstrip("\r\n")
 
     def flag(self, i: int, flags: int) -> None:
         """What line ``i`` holds (``LineFlag``); lines are read in order."""
@@ -194,6 +201,7 @@ class Builder:
 
     def barrier(self, i: int, line: str, reason: str) -> None:
         self.verbatim(i)
+        self.sync.append(self.s.sync_state(i, "barrier"))
         self.barriers.append(Barrier(i, line.rstrip("\r"), reason))
         if not reason.startswith("M"):
             # A subprogram, macro, rotary move or coordinate change may leave the tool
@@ -202,7 +210,15 @@ class Builder:
 
     def tool_change(self, i: int) -> None:
         self.verbatim(i)
+        self.sync.append(self.s.sync_state(i, "tool_change"))
         self.tool_changes.append((i, self.s.change_tool()))
+
+    def stop(self, i: int, code: str, line: str) -> None:
+        """A program stop, end or optional skip (``Stop``): a wall for every transformation."""
+        self.verbatim(i)
+        if not self.stops or self.stops[-1].line != i:
+            self.sync.append(self.s.sync_state(i, "stop"))
+            self.stops.append(Stop(i, code, line.rstrip("\r")))
 
     def spindle_start(self, i: int, direction: int) -> None:
         if self.s.start_spindle(direction):
@@ -308,6 +324,12 @@ class Builder:
                 self.rows.hole(i, x, y, self.return_z, pid)
                 self.s.move_to(x, y, self.return_z)
 
+    @property
+    def plain_holes(self) -> bool:
+        """A hole set is open whose holes are drilled once each: a bare XY line joins it (a
+        repeat count belongs to its own line only)."""
+        return self.holes_open and self.param_list[self.param_id].repeats == 1
+
     def _is_travel(self, x: float, y: float, z: float) -> bool:
         """A rapid that cannot hit the part: straight up, or wholly at/above the clearance
         plane of the open group (before any group: anything that does not descend)."""
@@ -396,8 +418,9 @@ class Builder:
     def finish(self) -> Program:
         self.close_op(self.n_lines)
         self.close_group()
+        self.sync.append(self.s.sync_state(self.lines_read, "end"))
         for i in range(self.lines_read, self.n_lines):  # after the program's end: not executed
-            line = self.text[self.line_starts[i] : self.line_starts[i + 1]].rstrip("\r\n")
+            line = self.line_text(i)
             self.flags[i] = line_flags(scan_line(line, i + 1)) if line.strip() != "%" else 1
         newline = "\r\n" if "\r\n" in self.text[:4096] else "\n"
         return Program(
@@ -411,5 +434,7 @@ class Builder:
             tool_changes=tuple(self.tool_changes),
             spindle_starts=tuple(self.spindle_starts),
             line_flags=self.flags,
+            stops=tuple(self.stops),
+            sync=tuple(self.sync),
             newline=newline,
         )
