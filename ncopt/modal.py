@@ -56,8 +56,9 @@ class ModalState:
 
     def sync_state(self, line: int, kind: str) -> SyncState:
         return SyncState(
-            line, kind, self.xyz, self.cycle or self.motion, self.feed, self.plane,
-            self.absolute, self.inch, self.return_mode, self.spindle_dir, self.coolant,
+            line, kind, self.xyz, self.motion, self.cycle, self.initial_z, self.feed,
+            self.plane, self.absolute, self.inch, self.return_mode, self.spindle_dir,
+            self.coolant,
         )  # fmt: skip
 
     def modal(self) -> Modal:

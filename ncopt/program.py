@@ -160,6 +160,8 @@ class Group:
     end_line: int
     modal_out: Modal
     movable: bool = True
+    state_in: SyncState | None = None  # the machine at the group's first line
+    state_out: SyncState | None = None  # and at its end line (the hand-over)
 
 
 @dataclass(frozen=True)
@@ -184,21 +186,28 @@ class Stop:
 
 @dataclass(frozen=True)
 class SyncState:
-    """The machine's state where a rewritten program must hand over exactly as the original:
-    before each barrier, stop and tool change, and at the end of the text (``kind``).
-    ``xyz`` NaN where unknown."""
+    """The machine's state at one line: where a rewritten program must be as the original
+    (``kind``: before each ``barrier``, ``stop`` and ``tool_change``, and at the ``end`` of
+    the text), or where a group begins and ends (``group``). ``xyz`` NaN where unknown."""
 
     line: int
-    kind: str  # "barrier", "stop", "tool_change" or "end"
+    kind: str
     xyz: XYZ
-    motion: int  # 0-3, or the active canned cycle
+    motion: int  # 0-3, the motion mode under any canned cycle
+    cycle: int  # the active canned cycle, 0 for none
+    initial_z: float  # the active cycle's initial level (G98 returns there)
     feed_mm_min: float
     plane: int
     absolute: bool
     inch: bool
-    return_mode: int
+    return_mode: int  # 98 or 99
     spindle_dir: int
     coolant: bool
+
+    def modal(self) -> Modal:
+        return Modal(
+            self.cycle or self.motion, self.feed_mm_min, self.plane, self.absolute, self.inch
+        )
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,6 @@ from ncopt.program import (
     Group,
     HoleParams,
     HoleSet,
-    Modal,
     Motion,
     MoveKind,
     Operation,
@@ -165,14 +164,15 @@ class Builder:
         """The modal state before line ``i``: an operation that this line closes ends in it
         (a G80 on the closing line is not part of the operation)."""
         if self.block_open or self.holes_open:
-            self.pre_modal = (i, self.s.modal())
+            self.pre_state = self.s.sync_state(i, "group")
 
     # ----------------------------------------------------------------- structure
     def _reset_structure(self) -> None:
         # Comment lines and travel before the next operation (its prefix): first line, and
         # where the machine was when it began.
         self.prefix_line, self.prefix_xyz = -1, (NAN, NAN, NAN)
-        self.pre_modal: tuple[int, Modal | None] = (-1, None)
+        self.pre_state: SyncState | None = None
+        self.prefix_state: SyncState | None = None
         self.block_open = self.holes_open = False
         self.group_ops: list[int] = []
         self.group_clear = NAN
@@ -188,6 +188,7 @@ class Builder:
             self.close_op(i)
         if self.prefix_line < 0:
             self.prefix_line, self.prefix_xyz = i, self.s.xyz
+            self.prefix_state = self.s.sync_state(i, "group")
 
     def verbatim(self, i: int, drills: bool = False) -> None:
         """A line that stays where it is and closes the open group."""
@@ -256,6 +257,7 @@ class Builder:
         if rapid and s.known() and self._is_travel(x, y, z):
             if self.prefix_line < 0:
                 self.prefix_line, self.prefix_xyz = i, s.xyz
+                self.prefix_state = s.sync_state(i, "group")
         elif not s.known():
             self.verbatim(i)
         else:
@@ -352,6 +354,8 @@ class Builder:
             self.group_clear = s.z
             self.group_first = self.prefix_line if self.prefix_line >= 0 else i
             self.group_movable = s.known() and not any(map(math.isnan, self.group_start))
+            prefixed = self.prefix_line >= 0 and self.prefix_state is not None
+            self.group_state_in = self.prefix_state if prefixed else s.sync_state(i, "group")
         self.op_first = self.prefix_line if self.prefix_line >= 0 else i
         self.prefix_line = -1
         self.op_body, self.op_first_row = i, len(self.rows)
@@ -376,8 +380,9 @@ class Builder:
             before_xyz=self.op_before,
             exit_xyz=self.s.xyz,
             modal_in=self.op_modal_in,
-            modal_out=self.pre_modal[1] if self.pre_modal[0] == end_line else self.s.modal(),
+            modal_out=self._state_at(end_line).modal(),
         )
+        self.group_state_out = self._state_at(end_line)
         if self.block_open:
             self.ops[index] = CutBlock(kind=OpKind.BLOCK, entry_xyz=self.op_before, **common)
         else:
@@ -396,6 +401,14 @@ class Builder:
             **common,
         )
 
+    def _state_at(self, end_line: int) -> SyncState:
+        """The state at ``end_line``: before it executes when it closed the operation (a G80
+        on that line is not part of the operation), else now."""
+        pre = self.pre_state
+        if pre is not None and pre.line == end_line:
+            return pre
+        return self.s.sync_state(end_line, "group")
+
     def close_group(self) -> None:
         if not self.group_ops:
             return
@@ -411,6 +424,8 @@ class Builder:
                 end_line=last.end_line,
                 modal_out=last.modal_out,
                 movable=self.group_movable,
+                state_in=self.group_state_in,
+                state_out=self.group_state_out,
             )
         )
         self.group_ops = []
