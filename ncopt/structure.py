@@ -14,13 +14,14 @@ Rules (docs/engine.md has the reasoning):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from array import array
 
 import numpy as np
 
 from ncopt.errors import GCodeIssue
-from ncopt.gcode import line_flags, scan_line
+from ncopt.gcode import LineFlag, line_flags, scan_line
 from ncopt.geometry import ARC_COLUMNS
 from ncopt.machine import DecimalPointMode, Machine
 from ncopt.modal import ModalState
@@ -473,6 +474,21 @@ class Builder:
         )
         self.group_ops = []
 
+    def _hand_over_checked(self, group: Group) -> Group:
+        """A group that leaves a canned cycle active for lines that rely on it (a modal hole
+        further on, a subprogram, a stop or a tool change before any cancel) cannot be
+        rewritten: the cycle's data there would be the last set's of the new order."""
+        if not group.movable or group.state_out is None or not group.state_out.cycle:
+            return group
+        ends = {line for line, _ in self.tool_changes} | {stop.line for stop in self.stops}
+        for i in range(group.end_line, self.n_lines):
+            flags = int(self.flags[i])
+            if flags & (LineFlag.CANCELS_CYCLE | LineFlag.MOTION_WORD):
+                return group
+            if flags & (LineFlag.AXIS | LineFlag.UNREAD) or i in ends:
+                break
+        return dataclasses.replace(group, movable=False)
+
     def finish(self) -> Program:
         self.close_op(self.n_lines)
         self.close_group()
@@ -481,6 +497,7 @@ class Builder:
             line = self.line_text(i)
             self.flags[i] = line_flags(scan_line(line, i + 1)) if line.strip() != "%" else 1
         newline = "\r\n" if "\r\n" in self.text[:4096] else "\n"
+        self.groups = [self._hand_over_checked(g) for g in self.groups]
         return Program(
             text=self.text,
             line_starts=self.line_starts,
