@@ -160,6 +160,7 @@ class Group:
     end_line: int
     modal_out: Modal
     movable: bool = True
+    fixed: str = ""  # why not movable: entry_unknown, cycle_continues, block_unfinished
     state_in: SyncState | None = None  # the machine at the group's first line
     state_out: SyncState | None = None  # and at its end line (the hand-over)
 

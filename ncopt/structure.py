@@ -185,7 +185,7 @@ class Builder:
         self.group_ops: list[int] = []
         self.group_clear = NAN
         self.group_start: XYZ = (NAN, NAN, NAN)
-        self.group_movable = True
+        self.group_fixed = ""  # why the open group cannot be rewritten ("" if it can)
         self.hole_x, self.hole_y, self.hole_lines = array("d"), array("d"), array("i")
 
     def neutral(self, i: int) -> None:
@@ -200,10 +200,10 @@ class Builder:
 
     def verbatim(self, i: int, drills: bool = False) -> None:
         """A line that stays where it is and closes the open group."""
-        if self.block_open:
-            self.group_movable = False  # a block without its retract: the next line needs it
+        if self.block_open and self._cuts():
+            self.group_fixed = "block_unfinished"  # no retract: the next line needs the block
         if drills and self.holes_open:
-            self.group_movable = False
+            self.group_fixed = "cycle_continues"  # a cycle line with other words goes on
         self.close_op(i)
         self.close_group()
         self.prefix_line = -1
@@ -373,7 +373,8 @@ class Builder:
             self.group_start = self.prefix_xyz if self.prefix_line >= 0 else s.xyz
             self.group_clear = s.z
             self.group_first = self.prefix_line if self.prefix_line >= 0 else i
-            self.group_movable = s.known() and not any(map(math.isnan, self.group_start))
+            known = s.known() and not any(map(math.isnan, self.group_start))
+            self.group_fixed = "" if known else "entry_unknown"
             if self.prefix_line >= 0 and self.prefix_state is not None:
                 self.group_state_in = self.prefix_state
             elif self.line_state is not None and self.line_state.line == i:
@@ -467,7 +468,8 @@ class Builder:
                 first_line=self.group_first,
                 end_line=last.end_line,
                 modal_out=last.modal_out,
-                movable=self.group_movable,
+                movable=not self.group_fixed,
+                fixed=self.group_fixed,
                 state_in=self.group_state_in,
                 state_out=self.group_state_out,
             )
@@ -487,7 +489,7 @@ class Builder:
                 return group
             if flags & (LineFlag.AXIS | LineFlag.UNREAD) or i in ends:
                 break
-        return dataclasses.replace(group, movable=False)
+        return dataclasses.replace(group, movable=False, fixed="cycle_continues")
 
     def finish(self) -> Program:
         self.close_op(self.n_lines)
