@@ -8,12 +8,9 @@ rows consecutively, so after a save the two agree by construction.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import logging
 import math
-import os
-import threading
 import warnings
 import zipfile
 from collections.abc import Mapping
@@ -29,6 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from ncopt.errors import ScenarioError, ScenarioIssue
+from ncopt.paths import write_bytes_atomic
 from ncopt.scenario.schema import SHEETS, SheetName
 
 __all__ = [
@@ -203,21 +201,6 @@ def _is_missing(value: Any) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     return isinstance(value, float | np.floating) and math.isnan(value)
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Temp file beside ``path``, fsync, ``os.replace``: a crash leaves the old file whole."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
 
 
 def typed_text(value: Any) -> Any:

@@ -14,6 +14,7 @@ import psutil
 
 import jobstore
 import processing
+from jobstore.launch import reap_children
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRIES = "tests.jobs.entries"
@@ -73,7 +74,7 @@ def kill_leftovers(root: Path) -> None:
         if _is_our_worker(child.pid):
             with contextlib.suppress(psutil.NoSuchProcess):
                 child.kill()
-    processing._reap_children()
+    reap_children()
 
 
 def _is_our_worker(pid: int) -> bool:
