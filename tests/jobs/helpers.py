@@ -6,6 +6,8 @@ import contextlib
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +28,40 @@ def make_scenario(root: Path, department: str = "dept", scenario: str = "scen") 
     (folder / f"{scenario}.xlsx").write_bytes(b"stand-in spreadsheet")
     (folder / "programs" / "P1.nc").write_text("%\nO1000\nG0 X1. Y1.\nM30\n%\n")
     return folder
+
+
+def cli(*args, env_extra=None, data_dir=None, timeout_s=120):
+    """Run ``processing.py`` as a user would: (exit code, JSON from stdout or None, stderr)."""
+    env = {**os.environ, **(env_extra or {})}
+    if data_dir is not None:
+        env["NCOPT_DATA_DIR"] = str(data_dir)
+    proc = subprocess.run(
+        [sys.executable, "processing.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+    )
+    payload = json.loads(proc.stdout) if proc.stdout.strip() else None
+    return proc.returncode, payload, proc.stderr
+
+
+def run_quick(**kwargs) -> dict:
+    """Start the ``quick`` stand-in engine and wait for it; it must succeed."""
+    start("quick", **kwargs)
+    names = {k: kwargs[k] for k in ("department", "scenario") if k in kwargs}
+    final = wait_terminal(**names)
+    assert final["state"] == "succeeded", final
+    return final
+
+
+def run_failing(**kwargs) -> dict:
+    start("raises", **kwargs)
+    names = {k: kwargs[k] for k in ("department", "scenario") if k in kwargs}
+    final = wait_terminal(**names)
+    assert final["state"] == "failed", final
+    return final
 
 
 def start(entry: str, department="dept", scenario="scen", **kwargs) -> dict:
