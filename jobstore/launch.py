@@ -30,9 +30,12 @@ from jobstore.files import (
     HOST,
     LOG_FILE,
     STATUS_FILE,
+    STATUS_LOCK_FILE,
     env_float,
+    flocked,
     os_error_text,
     scenario_lock,
+    write_json_atomic,
 )
 from jobstore.history import archive_previous_run, inputs_digest
 from jobstore.records import (
@@ -50,9 +53,7 @@ from jobstore.status import (
     finish_on_behalf,
     read_status,
     update_status,
-    write_config,
     write_control,
-    write_status,
 )
 
 __all__ = ["cancel_job", "start_job", "wait_terminal"]
@@ -122,7 +123,6 @@ def start_job(
         if current is not None and derive_state(current) in ACTIVE_STATES:
             state = derive_state(current).value
             return {"job_id": current.job_id, "state": state, "already_running": True}
-        archive_previous_run(folder)
         config = JobConfig.new(
             _new_job_id(), department, scenario, folder, entry, time_limit_s, limits, backend,
             params, inputs_digest(folder),
@@ -137,14 +137,27 @@ def start_job(
 
 
 def _write_start(folder: Path, config: JobConfig) -> None:
+    """Write the new job's config and status, and move the last run aside: all or nothing.
+
+    Both files are written in full before anything moves, so a start refused for want of
+    space (or any write error) leaves the last run, its status and its result where they were.
+    """
     host = HOST if config.backend == "local" else None
+    records = {CONFIG_FILE: config.to_dict(), STATUS_FILE: JobStatus.queued(config, host).to_dict()}
+    staged: dict[str, Path] = {}
     try:
-        write_config(folder, config)
-        write_status(folder, JobStatus.queued(config, host))
+        for name, payload in records.items():
+            staged[name] = folder / f".{name}.{config.job_id}.tmp"
+            write_json_atomic(staged[name], payload)
+        archive_previous_run(folder)
+        os.replace(staged.pop(CONFIG_FILE), folder / CONFIG_FILE)
+        with flocked(folder / STATUS_LOCK_FILE):
+            os.replace(staged.pop(STATUS_FILE), folder / STATUS_FILE)
     except OSError as exc:
-        for name in (CONFIG_FILE, STATUS_FILE):  # no half-started job is left behind
-            (folder / name).unlink(missing_ok=True)
         raise JobError(f"cannot start the job: {os_error_text(exc)}") from None
+    finally:
+        for path in staged.values():
+            path.unlink(missing_ok=True)
 
 
 def _spawn_supervisor(folder: Path, job_id: str) -> None:
