@@ -109,3 +109,20 @@ def test_a_non_finite_environment_limit_is_ignored(scenario, monkeypatch):
     assert final["limits"] == {"soft_s": 1800.0, "hard_s": 2760.0}
     for name in (jobstore.STATUS_FILE, jobstore.CONFIG_FILE):
         _strict_json(scenario / name)
+
+
+def test_a_folder_the_name_rules_refuse_is_listed_with_the_reason_and_never_offered(job_env):
+    from ui import data as ui_data
+
+    make_scenario(job_env)
+    (job_env / "dept" / "scenario" / "Plate 2").mkdir(parents=True)  # made on the share
+    (job_env / "dept" / "scenario" / ("模" * 70)).mkdir()  # 210 bytes: over the name limit
+    code, rows, _ = cli("list", data_dir=job_env)
+    assert code == 0
+    refused = {row["scenario"]: row for row in rows if row["state"] == "invalid"}
+    assert set(refused) == {"Plate 2", "模" * 70}
+    assert "may only contain" in refused["Plate 2"]["error"]
+    assert "bytes" in refused["模" * 70]["error"]
+    assert ui_data.scenarios_of(rows, "dept") == ["scen"]
+    code, payload, _ = cli("status", "dept", "Plate 2", data_dir=job_env)
+    assert code == 2 and "may only contain" in payload["error"]
