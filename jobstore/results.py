@@ -198,8 +198,8 @@ def _create_key(path: Path) -> _Key:
         with contextlib.suppress(FileExistsError):
             os.link(tmp, path)
             log.warning(
-                "no signing key at %s: created a new one; results signed with an earlier key "
-                "cannot be verified any more",
+                "created the signing key %s; if an earlier one was lost, the results it "
+                "signed cannot be verified any more",
                 path,
             )
     finally:
