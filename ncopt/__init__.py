@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ncopt.cycle_time import CycleTime, estimate_cycle_time
-    from ncopt.emit import emit, program_to_json
+    from ncopt.emit import emit
     from ncopt.errors import GCodeError, MachineConfigError, NcError, ScenarioError
     from ncopt.interpreter import parse_program
     from ncopt.machine import Machine
+    from ncopt.post import program_to_json
     from ncopt.verify import VerifyReport, verify_air_cut, verify_equivalent
 
 _EXPORTS = {
@@ -32,7 +33,7 @@ _EXPORTS = {
     "emit": "ncopt.emit",
     "estimate_cycle_time": "ncopt.cycle_time",
     "parse_program": "ncopt.interpreter",
-    "program_to_json": "ncopt.emit",
+    "program_to_json": "ncopt.post",
     "verify_air_cut": "ncopt.verify",
     "verify_equivalent": "ncopt.verify",
 }
