@@ -49,18 +49,18 @@ def cli(*args, env_extra=None, data_dir=None, timeout_s=120):
 
 def run_quick(**kwargs) -> dict:
     """Start the ``quick`` stand-in engine and wait for it; it must succeed."""
-    start("quick", **kwargs)
-    names = {k: kwargs[k] for k in ("department", "scenario") if k in kwargs}
-    final = wait_terminal(**names)
-    assert final["state"] == "succeeded", final
-    return final
+    return run_to_end("quick", "succeeded", **kwargs)
 
 
 def run_failing(**kwargs) -> dict:
-    start("raises", **kwargs)
-    names = {k: kwargs[k] for k in ("department", "scenario") if k in kwargs}
-    final = wait_terminal(**names)
-    assert final["state"] == "failed", final
+    """Start the ``raises`` stand-in engine and wait for it; it must fail."""
+    return run_to_end("raises", "failed", **kwargs)
+
+
+def run_to_end(entry: str, expected: str, **kwargs) -> dict:
+    start(entry, **kwargs)
+    final = wait_terminal(**{k: kwargs[k] for k in ("department", "scenario") if k in kwargs})
+    assert final["state"] == expected, final
     return final
 
 
