@@ -104,3 +104,15 @@ def test_an_uncaught_error_shows_no_traceback_and_the_log_keeps_it(failing_serve
     assert "RuntimeError" in text
     assert "secret detail" not in text and "Traceback" not in text and 'File "' not in text
     assert "secret detail: /etc/ncopt/key" in log_path.read_text()
+
+
+@pytest.mark.parametrize("page", ["scenarios", "editor", "optimize", "results", "jobs"])
+def test_every_page_survives_a_damaged_status_file(job_env, page):
+    from tests.ui.helpers import copy_demo
+
+    folder = copy_demo(job_env)
+    run_failing(department="demo", scenario="mold-plate")
+    (folder / "optimization_process_info.json").write_text("[]")
+    at = app(page, "demo", "mold-plate")  # app() asserts there was no exception
+    if page in ("optimize", "results"):
+        assert any("damaged" in shown(e.value) for e in at.error), [e.value for e in at.error]
