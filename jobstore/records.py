@@ -1,5 +1,6 @@
-"""The job's records, typed: config, status, failure, result and signature (DESIGN.md §2-3).
+"""The job's records, typed: config, status with its progress and limits, failure (DESIGN.md §3).
 
+The result and its signature are typed beside the code that signs them, in ``results``.
 After RQ's ``Job``: each record is a frozen dataclass with ``to_dict``/``from_dict``, and nobody
 else builds these dicts by hand. ``from_dict`` checks what it reads: a file that is valid JSON
 but not the record (``[]``, a number where a time belongs) raises ``DamagedRecordError`` with
