@@ -45,6 +45,7 @@ class _Words:
 def execute_line(b: Builder, i: int, line: str) -> None:
     code = line.rstrip("\r")
     stripped = code.strip()
+    b.line_start(i)
     b.remember_modal(i)
     if not stripped:
         b.flag(i, 0)

@@ -14,13 +14,14 @@ Rules (docs/engine.md has the reasoning):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from array import array
 
 import numpy as np
 
 from ncopt.errors import GCodeIssue
-from ncopt.gcode import line_flags, scan_line
+from ncopt.gcode import LineFlag, line_flags, scan_line
 from ncopt.geometry import ARC_COLUMNS
 from ncopt.machine import DecimalPointMode, Machine
 from ncopt.modal import ModalState
@@ -160,6 +161,12 @@ class Builder:
         self.flags[first:end] = flags
         self.lines_read = end
 
+    def line_start(self, i: int) -> None:
+        """Line ``i`` begins: outside a group, keep the state before it (a group it opens
+        begins in that state)."""
+        if not self.group_ops:
+            self.line_state = self.s.sync_state(i, "group")
+
     def remember_modal(self, i: int) -> None:
         """The modal state before line ``i``: an operation that this line closes ends in it
         (a G80 on the closing line is not part of the operation)."""
@@ -173,6 +180,7 @@ class Builder:
         self.prefix_line, self.prefix_xyz = -1, (NAN, NAN, NAN)
         self.pre_state: SyncState | None = None
         self.prefix_state: SyncState | None = None
+        self.line_state: SyncState | None = None
         self.block_open = self.holes_open = False
         self.group_ops: list[int] = []
         self.group_clear = NAN
@@ -207,7 +215,7 @@ class Builder:
         if not reason.startswith("M"):
             # A subprogram, macro, rotary move or coordinate change may leave the tool
             # anywhere (in the coordinates that follow): only an unknown M-code cannot.
-            self.s.forget_position()
+            self._moved_somewhere(i, "XYZ")
 
     def tool_change(self, i: int) -> None:
         self.verbatim(i)
@@ -218,7 +226,9 @@ class Builder:
         """A program stop, end or optional skip (``Stop``): a wall for every transformation."""
         self.verbatim(i)
         if not self.stops or self.stops[-1].line != i:
-            self.sync.append(self.s.sync_state(i, "stop"))
+            # At the program's end the tool is taken away: its XY is not compared (M2/M30).
+            kind = "end" if code in ("M2", "M30") else "stop"
+            self.sync.append(self.s.sync_state(i, kind))
             self.stops.append(Stop(i, code, line.rstrip("\r")))
 
     def spindle_start(self, i: int, direction: int) -> None:
@@ -236,7 +246,17 @@ class Builder:
     def machine_move(self, i: int, axes) -> None:
         """G28/G53: the named axes go to machine positions the program does not tell."""
         self.verbatim(i)
+        self._moved_somewhere(i, axes)
+
+    def _moved_somewhere(self, i: int, axes) -> None:
+        """The named axes went where the program does not tell: a rapid row to an unknown
+        place, so the next move is known to start from there (and is timed only by what is
+        known of it)."""
+        if not axes:
+            return
         self.s.forget_axes(axes)
+        x, y, z = self.s.xyz
+        self.rows.move(MoveKind.RAPID, i, x, y, z, self.s.feed, -1)
 
     def move_line(self, i: int, x: float, y: float, z: float, arc: int = -1) -> None:
         """A line holding only a move (and F): travel, plunge, body or retract.
@@ -354,9 +374,16 @@ class Builder:
             self.group_clear = s.z
             self.group_first = self.prefix_line if self.prefix_line >= 0 else i
             self.group_movable = s.known() and not any(map(math.isnan, self.group_start))
-            prefixed = self.prefix_line >= 0 and self.prefix_state is not None
-            self.group_state_in = self.prefix_state if prefixed else s.sync_state(i, "group")
+            if self.prefix_line >= 0 and self.prefix_state is not None:
+                self.group_state_in = self.prefix_state
+            elif self.line_state is not None and self.line_state.line == i:
+                self.group_state_in = self.line_state
+            else:
+                self.group_state_in = s.sync_state(i, "group")
         self.op_first = self.prefix_line if self.prefix_line >= 0 else i
+        prefixed = self.prefix_line >= 0
+        self.op_prefix_xyz = self.prefix_xyz if prefixed else s.xyz
+        self.op_prefix_state = self.prefix_state if prefixed else self.line_state
         self.prefix_line = -1
         self.op_body, self.op_first_row = i, len(self.rows)
         self.op_before, self.op_modal_in = s.xyz, s.modal()
@@ -368,6 +395,9 @@ class Builder:
 
     def close_op(self, end_line: int) -> None:
         if not (self.block_open or self.holes_open):
+            return
+        if self.block_open and not self._cuts():
+            self._travel_after_all()
             return
         index = self.group_ops[-1]
         common = dict(
@@ -389,6 +419,20 @@ class Builder:
             self.ops[index] = self._hole_set(common)
             self.hole_x, self.hole_y, self.hole_lines = array("d"), array("d"), array("i")
         self.block_open = self.holes_open = False
+
+    def _cuts(self) -> bool:
+        """The open block holds a feed move (else it only dipped at rapid: travel)."""
+        kinds = self.rows.kind[self.op_first_row :]
+        return MoveKind.LINE in kinds or MoveKind.ARC in kinds
+
+    def _travel_after_all(self) -> None:
+        """Drop the open block, which never cut: its lines become the prefix of whatever
+        comes next, as travel does."""
+        self.ops.pop()
+        self.group_ops.pop()
+        self.block_open = False
+        self.prefix_line, self.prefix_xyz = self.op_first, self.op_prefix_xyz
+        self.prefix_state = self.op_prefix_state
 
     def _hole_set(self, common: dict) -> HoleSet:
         xy = np.column_stack([np.frombuffer(self.hole_x), np.frombuffer(self.hole_y)])
@@ -430,6 +474,21 @@ class Builder:
         )
         self.group_ops = []
 
+    def _hand_over_checked(self, group: Group) -> Group:
+        """A group that leaves a canned cycle active for lines that rely on it (a modal hole
+        further on, a subprogram, a stop or a tool change before any cancel) cannot be
+        rewritten: the cycle's data there would be the last set's of the new order."""
+        if not group.movable or group.state_out is None or not group.state_out.cycle:
+            return group
+        ends = {line for line, _ in self.tool_changes} | {stop.line for stop in self.stops}
+        for i in range(group.end_line, self.n_lines):
+            flags = int(self.flags[i])
+            if flags & (LineFlag.CANCELS_CYCLE | LineFlag.MOTION_WORD):
+                return group
+            if flags & (LineFlag.AXIS | LineFlag.UNREAD) or i in ends:
+                break
+        return dataclasses.replace(group, movable=False)
+
     def finish(self) -> Program:
         self.close_op(self.n_lines)
         self.close_group()
@@ -438,6 +497,7 @@ class Builder:
             line = self.line_text(i)
             self.flags[i] = line_flags(scan_line(line, i + 1)) if line.strip() != "%" else 1
         newline = "\r\n" if "\r\n" in self.text[:4096] else "\n"
+        self.groups = [self._hand_over_checked(g) for g in self.groups]
         return Program(
             text=self.text,
             line_starts=self.line_starts,
