@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,12 +175,14 @@ def _machine(machine_json: Path | None) -> Machine:
 
 def scenario_folder(spec: str) -> Path:
     """``DEPT/NAME`` → ``<data dir>/DEPT/scenario/NAME``, checked to stay inside the data dir."""
+    from ncopt.errors import ScenarioFolderError
+    from ncopt.paths import data_dir
+    from ncopt.paths import scenario_folder as folder_of
+
     dept, sep, name = spec.partition("/")
-    for part in (dept, name):
-        if not sep or not part or part.startswith(".") or "/" in part or "\\" in part:
-            raise CliInputError(f"--scenario must be DEPT/NAME, got {spec!r}")
-    root = Path(os.environ.get("NCOPT_DATA_DIR") or "scenarios").resolve()
-    folder = (root / dept / "scenario" / name).resolve()
-    if not folder.is_relative_to(root) or not folder.is_dir():
-        raise CliInputError(f"no scenario {name!r} in department {dept!r} under {root}")
-    return folder
+    if not sep:
+        raise CliInputError(f"--scenario must be DEPT/NAME, got {spec!r}")
+    try:
+        return folder_of(dept, name)
+    except ScenarioFolderError as exc:
+        raise CliInputError(f"--scenario {spec!r}: {exc} (data dir {data_dir()})") from None
