@@ -48,7 +48,14 @@ from ncopt.program import XYZ, CutBlock, Group, HoleSet, Modal, Program, Step, S
 from ncopt.reverse import ReversedBlock, reverse_block
 from ncopt.traverse import op_levels
 
-__all__ = ["emit", "format_instruction", "group_script", "prefix_comments", "reversed_view"]
+__all__ = [
+    "emit",
+    "emit_with_spans",
+    "format_instruction",
+    "group_script",
+    "prefix_comments",
+    "reversed_view",
+]
 
 
 @dataclass
@@ -75,20 +82,29 @@ class _Cursor:
 def emit(program: Program) -> str:
     """NC text for ``program``, by the built-in Fanuc-style writer (``ncopt.post`` hands it
     to a shop's own post instead)."""
+    return emit_with_spans(program)[0]
+
+
+def emit_with_spans(program: Program) -> tuple[str, dict[int, tuple[int, int]]]:
+    """``emit``'s text and, for each rewritten group, its lines ``[first, end)`` in it."""
     if not program.plan:
-        return program.text
+        return program.text, {}
     levels = op_levels(program)
     out: list[str] = []
-    line = 0
+    spans: dict[int, tuple[int, int]] = {}
+    line = new_line = 0
     for group in sorted(program.plan, key=lambda g: program.groups[g].first_line):
         g = program.groups[group]
         out.append(program.lines_text(line, g.first_line))
+        new_line += g.first_line - line
         steps = program.plan[group]
-        script = group_script(program, g, steps, levels)
-        out.append(_group_text(program, g, steps, script))
+        text = _group_text(program, g, steps, group_script(program, g, steps, levels))
+        out.append(text)
+        spans[group] = (new_line, new_line + text.count(program.newline))
+        new_line = spans[group][1]
         line = g.end_line
     out.append(program.lines_text(line, program.n_lines))
-    return "".join(out)
+    return "".join(out), spans
 
 
 def _group_text(program: Program, group: Group, steps, script: list[dict]) -> str:

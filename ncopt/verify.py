@@ -125,10 +125,9 @@ _HANDOVER_SAME = "the same position and modes at every subprogram, stop, tool ch
 
 
 def _said_walls(old: Program) -> str:
-    return (
-        f"{len(old.barriers)} barriers and {len(old.stops)} program stops kept, same text, "
-        "same order, nothing moved across them"
-    )
+    barriers = f"{len(old.barriers)} barrier{'' if len(old.barriers) == 1 else 's'}"
+    stops = f"{len(old.stops)} program stop{'' if len(old.stops) == 1 else 's'}"
+    return f"{barriers} and {stops} kept: same text, same order, nothing moved across them"
 
 
 def _said_tools(old: Program, new: Program) -> str:
