@@ -25,6 +25,7 @@ from typing import Any
 
 from ncopt.cycle_time import estimate_cycle_time
 from ncopt.errors import GCodeError, NcError
+from ncopt.gcode import encode_program
 from ncopt.interpreter import parse_program
 from ncopt.machine import Machine
 
@@ -130,7 +131,7 @@ def _optimize(args: argparse.Namespace, setup: _Setup, data: bytes) -> int:
     if row["status"] == "error":
         print(f"{args.program}: {row['reason']}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    args.output.write_text(outcome.new_text)
+    args.output.write_bytes(encode_program(outcome.new_text))
     return EXIT_OK
 
 

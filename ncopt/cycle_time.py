@@ -176,6 +176,9 @@ def _feed_time(program: Program, machine: Machine, delta: np.ndarray):
     programmed = np.where(m.feed_mm_min[idx] > 0, m.feed_mm_min[idx], machine.max_feed_mm_min)
     v = np.minimum(v, np.minimum(programmed, machine.max_feed_mm_min) / 60.0)
     v = np.minimum(v, np.sqrt(a * radius))  # centripetal limit (inf for lines)
+    untimed = ~np.isfinite(length)  # an arc from an unknown position (a program warning)
+    if untimed.any():
+        length[untimed], v[untimed], t_in[untimed], t_out[untimed] = 0.0, 1.0, 0.0, 0.0
     v_join = _junction_speeds(idx, m.dwell_after, t_in, t_out, v, a, length, machine)
     t = _profile_time(length, v, a, v_join[:-1], v_join[1:])
     return float(t.sum()), float(length.sum()), int(idx.size)

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ncopt.controllers import profile
 from ncopt.gcode import (
     NUMBER_DECIMALS,
     LineFlag,
@@ -192,10 +193,12 @@ class _Script:
         p, cur = op.params, self.cur
         order = range(len(op.xy)) if step.holes is None else step.holes
         x0, y0 = (float(v) for v in op.xy[order[0]])
-        if p.return_mode == 98:
+        z = cur.xyz[2]
+        at_level = z == z and (level != level or z >= level)
+        if p.return_mode == 98 and not (at_level and z == p.return_z_mm):
             # G98 returns to the level the cycle starts from: start it there, fresh.
             self._travel((x0, y0), level, p.return_z_mm)
-        elif cur.xyz[2] != cur.xyz[2] or cur.xyz[2] < level:
+        elif p.return_mode != 98 and not at_level:
             self._travel(None, level, level)  # G99: the cycle moves to the hole at this Z
         self._cancel_cycle()  # a fresh cycle: no dwell or peck of the set before carries on
         self._modal(g90=True if not cur.absolute else None)
@@ -387,7 +390,7 @@ def _hole_lines(program: Program, op: HoleSet, step: Step, inch: bool) -> str:
     if p.cycle in (73, 83, 76, 87) and p.q_mm:
         words.append(f"Q{format_number(p.q_mm, inch)}")
     if p.dwell_s:
-        words.append(f"P{round(p.dwell_s * 1000)}")
+        words.append(profile(program.controller).dwell_word(p.dwell_s))
     words.append("F" + format_number(p.feed_mm_min, inch))
     repeat = f" K{p.repeats}" if p.repeats != 1 else ""
     lines = [" ".join(words) + repeat]

@@ -40,6 +40,7 @@ class ModalState:
         self.return_mode, self.initial_z = 98, NAN
         self.spindle_rpm, self.spindle_dir, self.coolant = 0.0, 0, False
         self.tool, self.next_tool, self.wcs = 0, 0, 54
+        self.comp = 40  # cutter compensation: 40 off, 41 left, 42 right
 
     # ----------------------------------------------------------------- reading
     @property
@@ -130,6 +131,8 @@ class ModalState:
                 self.absolute = g == 90
             elif g in (98, 99):
                 self.return_mode = g
+            elif g in (40, 41, 42):
+                self.comp = g
             elif g == 80:
                 self.cycle, self.cycle_words = 0, {}
             elif g <= 3:

@@ -181,7 +181,7 @@ def baseline(name: str, data: str | bytes, machine: Machine) -> Baseline:
     """Parse and time one program (its ``out_df`` row with the old figures)."""
     row: dict[str, Any] = dict.fromkeys(OUT_COLUMNS)
     row["program"] = name
-    text = data if isinstance(data, str) else data.decode("utf-8", errors="replace")
+    text = data if isinstance(data, str) else data.decode("utf-8", errors="surrogateescape")
     try:
         program = parse_program(data, machine, name=name)
     except GCodeError as exc:

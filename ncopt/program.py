@@ -238,6 +238,8 @@ class Program:
     line_flags: np.ndarray = field(repr=False)  # uint32 (n_lines,): ncopt.gcode.LineFlag
     stops: tuple[Stop, ...] = ()
     sync: tuple[SyncState, ...] = ()
+    warnings: tuple[tuple[int, str], ...] = ()  # (line, what the estimate leaves out)
+    controller: str = "fanuc"  # the profile it was read with (ncopt.controllers)
     newline: str = "\n"
     plan: Mapping[int, tuple[Step, ...]] = field(default_factory=dict)
 

@@ -20,6 +20,7 @@ from array import array
 
 import numpy as np
 
+from ncopt.controllers import profile
 from ncopt.errors import GCodeIssue
 from ncopt.gcode import LineFlag, line_flags, scan_line
 from ncopt.geometry import ARC_COLUMNS
@@ -126,7 +127,9 @@ class Builder:
         self.text, self.line_starts = text, line_starts
         self.n_lines = len(line_starts) - 1
         self.s = ModalState(machine.decimal_point_mode is DecimalPointMode.INCREMENT)
+        self.profile = profile(machine.controller)
         self.issues: list[GCodeIssue] = []
+        self.warnings: list[tuple[int, str]] = []  # (line, what) the estimate leaves out
         self.rows = Rows()
         self.params: dict[HoleParams, int] = {}  # each parameter set once, with its index
         self.param_list: list[HoleParams] = []
@@ -148,6 +151,10 @@ class Builder:
 
     def add_issues(self, issues) -> None:
         self.issues.extend(issues)
+
+    def warn(self, i: int, message: str) -> None:
+        """Something the program does that the engine cannot time or follow exactly."""
+        self.warnings.append((i, message))
 
     def line_text(self, i: int) -> str:
         return self.text[self.line_starts[i] : self.line_starts[i + 1]].rstrip("\r\n")
@@ -265,16 +272,17 @@ class Builder:
         """
         s = self.s
         rapid = s.motion == 0 and arc < 0
+        compensated = s.comp != 40  # a compensated stretch is one unit: no retract, no travel
         if self.block_open:
             self._row(i, rapid, x, y, z, arc)
             retract = z >= self.group_clear and (rapid or (x == s.x and y == s.y))
             s.move_to(x, y, z)
-            if retract:
+            if retract and not compensated:
                 self.close_op(i + 1)
             return
         if self.holes_open:
             self.close_op(i)
-        if rapid and s.known() and self._is_travel(x, y, z):
+        if rapid and s.known() and not compensated and self._is_travel(x, y, z):
             if self.prefix_line < 0:
                 self.prefix_line, self.prefix_xyz = i, s.xyz
                 self.prefix_state = s.sync_state(i, "group")
@@ -375,6 +383,8 @@ class Builder:
             self.group_first = self.prefix_line if self.prefix_line >= 0 else i
             known = s.known() and not any(map(math.isnan, self.group_start))
             self.group_fixed = "" if known else "entry_unknown"
+            if s.comp != 40:  # the travel into it is compensated: it cannot change
+                self.group_fixed = "cutter_comp"
             if self.prefix_line >= 0 and self.prefix_state is not None:
                 self.group_state_in = self.prefix_state
             elif self.line_state is not None and self.line_state.line == i:
@@ -497,7 +507,8 @@ class Builder:
         self.sync.append(self.s.sync_state(self.lines_read, "end"))
         for i in range(self.lines_read, self.n_lines):  # after the program's end: not executed
             line = self.line_text(i)
-            self.flags[i] = line_flags(scan_line(line, i + 1)) if line.strip() != "%" else 1
+            unread = line.strip().startswith("%")
+            self.flags[i] = LineFlag.UNREAD if unread else line_flags(scan_line(line, i + 1))
         newline = "\r\n" if "\r\n" in self.text[:4096] else "\n"
         self.groups = [self._hand_over_checked(g) for g in self.groups]
         return Program(
@@ -513,5 +524,7 @@ class Builder:
             line_flags=self.flags,
             stops=tuple(self.stops),
             sync=tuple(self.sync),
+            warnings=tuple(self.warnings),
+            controller=self.profile.name.value,
             newline=newline,
         )

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 import processing
+from ncopt.gcode import encode_program
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 TOTAL_COLUMNS = ("cycle_time_old_s", "cycle_time_new_s", "saving_s", "hours_saved_per_year")
@@ -67,7 +68,7 @@ def programs_zip(new_codes: dict[str, str]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in sorted(new_codes.items()):
-            archive.writestr(name, text)
+            archive.writestr(name, encode_program(text))
     return buffer.getvalue()
 
 

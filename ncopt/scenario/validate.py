@@ -241,7 +241,8 @@ def _machine(rows: list[Row] | None, issues: list[ScenarioIssue]) -> Machine | N
         unit = cells.get("unit")
         expected = MACHINE_UNITS.get(key, "")
         # Only physical units are checked: 36 in an "m/min" row would be read as 36 mm/min.
-        if unit and key != "decimal_point_mode" and expected and _unit(unit) != _unit(expected):
+        named = key in ("decimal_point_mode", "controller")
+        if unit and not named and expected and _unit(unit) != _unit(expected):
             message = f"{key} is in {MACHINE_UNITS[key]}, not {unit!r}"
             issues.append(ScenarioIssue(sheet, row, "unit", message))
         value = cells.get("value")
