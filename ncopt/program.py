@@ -50,6 +50,7 @@ class MoveKind(IntEnum):
     LINE = 1
     ARC = 2
     HOLE = 3
+    FRAME = 4  # no motion: the same point in the coordinates after a frame line
 
 
 class OpKind(StrEnum):
