@@ -127,6 +127,7 @@ def untimed_rows(program: Program) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     start = np.vstack([np.full((1, 3), np.nan), m.end[:-1]])
     moves = np.isnan(start) & np.isfinite(m.end)
+    moves[m.kind == MoveKind.FRAME] = False  # a frame change is no motion
     if m.kind[0] != MoveKind.HOLE:
         moves[0] = False
     moves[m.kind == MoveKind.HOLE, 2] = False  # a hole's Z goes to R from wherever it is
