@@ -38,10 +38,8 @@ _FAST = re.compile(
 _ARC = re.compile(
     rf"(?:N\d+ *)?G0?([23]) *X{_NUM} *Y{_NUM} *(?:Z{_NUM} *)?I{_NUM} *J{_NUM} *(?:F{_NUM} *)?\r?"
 )
-_FAST_G_FLAGS = (
-    FAST_LINE_FLAGS | LineFlag.MOTION_WORD | LineFlag.RAPID_OR_FEED | LineFlag.MOTION_GROUP
-)
-_ARC_FLAGS = FAST_LINE_FLAGS | LineFlag.MOTION_WORD | LineFlag.MOTION_GROUP
+_FAST_G_FLAGS = LineFlag.MOTION_WORD | LineFlag.RAPID_OR_FEED | LineFlag.MOTION_GROUP
+_ARC_FLAGS = FAST_LINE_FLAGS | LineFlag.MOTION_WORD | LineFlag.MOTION_GROUP | LineFlag.XY_WORDS
 # Below this a run is cheaper line by line than in bulk.
 _MIN_RUN = 8
 Runs = dict[int, tuple[int, int, int]]
@@ -145,7 +143,7 @@ def _codes(text: str) -> np.ndarray:
     """Character codes, clipped to 0..255 (anything beyond ASCII is simply not allowed)."""
     if text.isascii():
         return np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-    wide = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    wide = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     return np.minimum(wide, 255).astype(np.uint8)
 
 
@@ -193,10 +191,10 @@ def _one(b: Builder, i: int, line: str) -> None:
     if xs is None and ys is None and zs is None:
         execute_line(b, i, line)
         return
-    if s.cycle and (g is not None or zs is not None or fs is not None or not b.holes_open):
+    if s.cycle and (g is not None or zs is not None or fs is not None or not b.plain_holes):
         execute_line(b, i, line)
         return
-    b.flag(i, FAST_LINE_FLAGS if g is None else _FAST_G_FLAGS)
+    b.flag(i, _fast_flags(g, xs, ys))
     x = s.x if xs is None else s.fast_value(xs)
     y = s.y if ys is None else s.fast_value(ys)
     if s.cycle:
@@ -205,6 +203,7 @@ def _one(b: Builder, i: int, line: str) -> None:
     if g is None and s.motion > 1:
         execute_line(b, i, line)
         return
+    b.line_start(i)
     z = s.z if zs is None else s.fast_value(zs)
     if g is not None:
         s.set_motion(int(g))
@@ -216,6 +215,17 @@ def _one(b: Builder, i: int, line: str) -> None:
     b.move_line(i, x, y, z)
 
 
+def _fast_flags(g: str | None, xs: str | None, ys: str | None) -> int:
+    flags = FAST_LINE_FLAGS
+    if xs is not None and ys is not None:
+        flags |= LineFlag.XY_WORDS
+    elif xs is None and ys is None:
+        flags |= LineFlag.Z_ONLY
+    if g is not None:
+        flags |= _FAST_G_FLAGS | (LineFlag.G0_WORD if int(g) == 0 else 0)
+    return flags
+
+
 def _arc(b: Builder, i: int, line: str) -> bool:
     """A plain G17 arc line without the tokenizer; False to let the slow path handle it (and
     report its errors)."""
@@ -223,6 +233,7 @@ def _arc(b: Builder, i: int, line: str) -> bool:
     m = _ARC.fullmatch(line)
     if m is None or s.cycle or s.plane != 17 or not s.known():
         return False
+    b.line_start(i)
     g, xs, ys, zs, is_, js, fs = m.groups()
     v = s.fast_value
     end = (v(xs), v(ys), s.z if zs is None else v(zs))
@@ -250,17 +261,27 @@ def _bulk(b: Builder, lines: list[str], first: int, run: tuple[int, int, int], r
     if cols is not None and s.fast_ok and not b.issues:
         xs, ys, zs = cols
         any_z = bool(axes[:, 2].any())
-        if s.cycle and b.holes_open and not any_z:
-            b.flag_lines(first + 1, end, FAST_LINE_FLAGS)
+        if s.cycle and b.plain_holes and not any_z:
+            b.flag_lines(first + 1, end, _bulk_flags(axes))
             b.add_holes(first + 1, xs, ys)
             return end
         if not s.cycle and s.motion <= 1 and _steady_move(b, zs if any_z else None):
-            b.flag_lines(first + 1, end, FAST_LINE_FLAGS)
+            b.flag_lines(first + 1, end, _bulk_flags(axes))
             b.add_moves(first + 1, xs, ys, zs if any_z else None)
             return end
     for i in range(first + 1, end):
         _one(b, i, lines[i])
     return end
+
+
+def _bulk_flags(axes: np.ndarray) -> np.ndarray:
+    """Flags of bare-coordinate lines from which of X, Y, Z each holds."""
+    xy = (axes[:, 0] > 0) & (axes[:, 1] > 0)
+    z_only = (axes[:, 0] == 0) & (axes[:, 1] == 0)
+    flags = np.full(len(axes), int(FAST_LINE_FLAGS), dtype=np.uint32)
+    flags[xy] |= np.uint32(LineFlag.XY_WORDS)
+    flags[z_only] |= np.uint32(LineFlag.Z_ONLY)
+    return flags
 
 
 def _steady_move(b: Builder, zs: np.ndarray | None) -> bool:

@@ -9,15 +9,17 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from jobstore import JobError, validate_name, write_bytes_atomic
+import processing
+from jobstore import JobError, write_bytes_atomic
 from ncopt import GCodeError, parse_program
 from ncopt.errors import ScenarioError
 from ncopt.scenario import PROGRAMS_DIR, read_sheets, scenario_xlsx_path
 from ui import data, loads, state
 from ui.drafts import Draft
 from ui.i18n import t
-from ui.messages import gcode_rows, issue_rows
-from ui.widgets import plain, render_toolpath
+from ui.messages import gcode_rows, issue_rows, translate
+from ui.plain import md_text
+from ui.widgets import render_toolpath
 
 MAX_UPLOAD_MB = data.MAX_UPLOAD_BYTES // 2**20
 NC_TYPES = ["nc", "tap", "ngc", "txt", "eia", "iso", "cnc", "min", "mpf"]
@@ -33,31 +35,39 @@ def render_upload(folder: Path, scope: str, draft: Draft | None) -> None:
             type=NC_TYPES,
             max_upload_size=MAX_UPLOAD_MB,
         )
+        replace = st.checkbox(t("upload_replace"), value=False)
         submitted = st.form_submit_button(t("upload"))
     if submitted and files:
         machine = loads.machine_of(folder)
         for upload in files:
-            if _store(folder, upload.name, upload.getvalue(), machine):
+            if _store(folder, upload.name, upload.getvalue(), machine, replace):
                 st.session_state.setdefault(OFFER, {}).setdefault(scope, []).append(upload.name)
     _offer_to_sheet(scope, draft)
 
 
-def _store(folder: Path, name: str, payload: bytes, machine) -> bool:
+def _store(folder: Path, name: str, payload: bytes, machine, replace: bool) -> bool:
+    """Parse first, then save through ``processing`` (under the scenario lock, an existing
+    program kept unless ``replace``); says what happened."""
     if len(payload) > data.MAX_UPLOAD_BYTES:
-        st.error(t("upload_too_big", name=plain(name), mb=MAX_UPLOAD_MB))
+        st.error(t("upload_too_big", name=md_text(name), mb=MAX_UPLOAD_MB))
         return False
     try:
-        validate_name("program file", name)
         parse_program(payload, machine, name=name)
+        saved = processing.upload_program(
+            folder.parent.parent.name, folder.name, name, payload, replace=replace
+        )
     except GCodeError as exc:
-        st.error(t("upload_bad", name=plain(name)))
+        st.error(t("upload_bad", name=md_text(name)))
         st.dataframe(gcode_rows(exc.issues[:50]), hide_index=True, width="stretch")
         return False
-    except JobError as exc:
-        st.error(plain(str(exc)))
+    except processing.JobActiveError:
+        st.error(t("refused_running"))
         return False
-    write_bytes_atomic(folder / PROGRAMS_DIR / name, payload)
-    st.success(t("uploaded", name=plain(name)))
+    except JobError as exc:  # a name the rules refuse, an existing program
+        st.error(md_text(translate(str(exc))))
+        return False
+    kept = t("upload_kept", path=md_text(saved["replaced"])) if saved["replaced"] else ""
+    st.success(t("uploaded", name=md_text(name)) + kept)
     return True
 
 
@@ -67,11 +77,11 @@ def _offer_to_sheet(scope: str, draft: Draft | None) -> None:
     listed = _listed(draft)
     for name in [n for n in dict.fromkeys(pending) if n not in listed]:
         left, right = st.columns([3, 1])
-        left.info(t("offer_add", name=plain(name)))
+        left.info(t("offer_add", name=md_text(name)))
         if right.button(t("add_to_sheet"), key=f"add-{scope}-{name}") and draft is not None:
             add_program_row(draft, name)
             pending.remove(name)
-            state.flash(t("added_to_sheet", name=plain(name)), "info")
+            state.flash(t("added_to_sheet", name=md_text(name)), "info")
             st.rerun()
 
 
@@ -139,8 +149,11 @@ def _render_delete(folder: Path, scope: str, name: str, draft: Draft | None) -> 
     if st.button(t("delete_program"), disabled=not sure, key=f"del-prog-btn-{scope}-{name}"):
         try:
             data.delete_program(folder, name)
+        except processing.JobActiveError:
+            st.error(t("refused_running"))
+            return
         except (OSError, JobError) as exc:
-            st.error(plain(str(exc)))
+            st.error(md_text(translate(str(exc))))
             return
         message = t("program_deleted", name=name)
         if draft is not None and name in _listed(draft):

@@ -9,7 +9,7 @@ import processing
 from ui import loads, results_view, state
 from ui.i18n import current_lang, state_label, t
 from ui.messages import translate
-from ui.widgets import plain
+from ui.plain import md_text
 
 RESULTS_PAGE = "ui/app_pages/results.py"
 
@@ -80,9 +80,9 @@ def render_earlier(department: str, scenario: str, run: dict) -> None:
         st.session_state[state.HISTORY_JOB] = None
         st.rerun()
     try:
-        result = loads.history_result(run["path"])
+        result = loads.history_result(department, scenario, run["job_id"])
     except processing.ResultError as exc:
-        st.error(t("result_error", msg=plain(str(exc))))
+        st.error(t("result_error", msg=md_text(str(exc))))
         return
     result["outdated"] = False  # an earlier run is shown as it was, not judged against today
     results_view.render_result(department, scenario, result)

@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui import data, state
 from ui.i18n import current_lang, state_label, t
-from ui.widgets import plain
+from ui.plain import md_text
 
 STEPS = (
     ("ui/app_pages/scenarios.py", "step_scenarios", ":material/folder_open:"),
@@ -36,7 +36,7 @@ def render() -> None:
             st.caption(
                 t(
                     "chosen_status",
-                    name=plain(f"{chosen[0]} / {chosen[1]}"),
+                    name=md_text(f"{chosen[0]} / {chosen[1]}"),
                     state=state_label(data.badge(row)[0]),
                 )
             )

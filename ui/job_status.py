@@ -21,7 +21,7 @@ from jobstore import ACTIVE_STATES
 from ui import state
 from ui.i18n import has, state_label, t, term
 from ui.messages import translate
-from ui.widgets import plain
+from ui.plain import md_text
 
 __all__ = [
     "FAST_POLL_S",
@@ -104,14 +104,14 @@ def _render(department: str, scenario: str, info: dict, show_idle: bool) -> None
     cols[3].metric(t("job_id"), (info.get("job_id") or "-")[-6:])
     if job_state in ACTIVE_STATES:
         fraction = min(1.0, max(0.0, float(progress.get("fraction") or 0.0)))
-        st.progress(fraction, text=f"{100 * fraction:.0f} % · {plain(stage_text(progress))}")
+        st.progress(fraction, text=f"{100 * fraction:.0f} % · {md_text(stage_text(progress))}")
         _controls(department, scenario)
     if info.get("outdated"):
         st.warning(t("outdated_warning"))
     if info.get("note"):
-        st.caption(f"{t('note')}: {plain(translate(info['note']))}")
+        st.caption(f"{t('note')}: {md_text(translate(info['note']))}")
     if info.get("error"):
-        st.error(f"{t('error')}: {plain(translate(info['error'].get('message') or ''))}")
+        st.error(f"{t('error')}: {md_text(translate(info['error'].get('message') or ''))}")
     with st.expander(t("log_tail")):
         st.code(
             processing.read_log_tail(department, scenario, LOG_TAIL_BYTES) or "-", language=None

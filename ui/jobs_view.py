@@ -10,7 +10,7 @@ from jobstore import ACTIVE_STATES
 from ui import history_view, state
 from ui.i18n import state_label, t
 from ui.messages import translate
-from ui.widgets import plain
+from ui.plain import md_text
 
 
 def jobs_table(rows: list[dict]) -> pd.DataFrame:
@@ -77,7 +77,7 @@ def render_open(rows: list[dict]) -> None:
             state.select(dept, scen)
             st.switch_page(history_view.RESULTS_PAGE, query_params=_params(dept, scen))
         history_view.open_run(dept, scen, job)
-    st.caption(plain(t("open_hint")))
+    st.caption(md_text(t("open_hint")))
 
 
 def _params(dept: str, scen: str) -> dict:

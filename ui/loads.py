@@ -19,12 +19,13 @@ import streamlit as st
 import processing
 from jobstore import (
     RESULT_FILE,
+    NoResultError,
+    history_runs,
     inputs_digest,
     load_signed_result,
     newest_history_result,
     scenario_dir,
 )
-from jobstore import _file_digest as jobstore_file_digest  # the status poll's memo, shared
 from ncopt import GCodeError, Machine
 from ncopt.errors import GCodeIssue, ScenarioError, ScenarioIssue
 from ncopt.scenario import (
@@ -40,6 +41,8 @@ from ncopt.scenario import (
 )
 from ui.data import code_diff
 from ui.toolpath import PathView, path_view
+
+_DIGESTS: dict[tuple[str, int, int], str] = {}
 
 __all__ = [
     "Loaded",
@@ -68,11 +71,23 @@ class Loaded:
 
 
 def file_digest(path: Path) -> str:
-    """sha256 of the file, remembered by (path, size, mtime) in jobstore; "" if it is gone."""
+    """sha256 of the file, remembered by (path, size, mtime); "" if it cannot be read.
+
+    The page's own memo: jobstore keeps one for the status poll, but privately.
+    """
     try:
-        return jobstore_file_digest(path)
+        stat = path.stat()
+        key = (str(path), stat.st_size, stat.st_mtime_ns)
+        digest = _DIGESTS.get(key)
+        if digest is None:
+            with open(path, "rb") as fh:
+                digest = hashlib.file_digest(fh, "sha256").hexdigest()
+            if len(_DIGESTS) > 5000:
+                _DIGESTS.clear()
+            _DIGESTS[key] = digest
     except OSError:
         return ""
+    return digest
 
 
 def editor_sheets_of(xlsx: Path) -> Loaded:
@@ -187,8 +202,8 @@ def result_of(department: str, scenario: str) -> dict[str, Any]:
     folder = scenario_dir(department, scenario)
     # The file processing.load_optimization_result will read: this run's, else the newest
     # earlier run's.
-    source = folder if (folder / RESULT_FILE).exists() else newest_history_result(folder)
-    key = file_digest((source or folder) / RESULT_FILE)
+    run = None if (folder / RESULT_FILE).exists() else newest_history_result(folder)
+    key = file_digest((run.path if run is not None else folder) / RESULT_FILE)
     result = dict(_result(department, scenario, key))
     # Not cached: the scenario may change while the result stays.
     result["outdated"] = result.get("config_hash") != inputs_digest(folder)
@@ -213,12 +228,19 @@ def _code_diff(digest: str, name: str, _old: str, _new: str) -> str:
     return code_diff(_old, _new, name)
 
 
-def history_result(run_path: str) -> dict[str, Any]:
-    """The signed result of an earlier run (``history/<job_id>/``)."""
-    return _history(run_path, file_digest(Path(run_path) / RESULT_FILE))
+def history_result(department: str, scenario: str, job_id: str) -> dict[str, Any]:
+    """The signed result of an earlier run (``history/<job_id>/``), verified for this
+    scenario and job; ``NoResultError`` if that run left none."""
+    folder = scenario_dir(department, scenario)
+    run = next((r for r in history_runs(folder) if r.job_id == job_id and r.has_result), None)
+    if run is None:
+        raise NoResultError(f"job {job_id} left no result")
+    return _history(
+        department, scenario, job_id, str(run.path), file_digest(run.path / RESULT_FILE)
+    )
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _history(run_path: str, key: str) -> dict[str, Any]:
+def _history(department: str, scenario: str, job_id: str, path: str, key: str) -> dict[str, Any]:
     del key  # the result file's digest
-    return load_signed_result(Path(run_path))
+    return load_signed_result(Path(path), department, scenario, job_id)

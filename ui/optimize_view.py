@@ -14,8 +14,9 @@ from ui import data, loads, state
 from ui.i18n import current_lang, t
 from ui.job_status import FAST_WINDOW_S
 from ui.messages import issue_rows, translate
+from ui.plain import md_text
 from ui.sheet_editor import unsaved_scopes
-from ui.widgets import EDITOR_PAGE, plain
+from ui.widgets import EDITOR_PAGE
 
 RESULTS_PAGE = "ui/app_pages/results.py"
 AWAIT_RUNNING_S = 1.5
@@ -36,7 +37,9 @@ def render_start(department: str, scenario: str, loaded) -> None:
         st.info(t("nothing_to_optimize"))
         st.page_link(EDITOR_PAGE, label=t("fix_in_editor"), query_params=params)
         return
-    st.caption(t("will_optimize", names=plain(", ".join(p.file for p in loaded.enabled_programs))))
+    st.caption(
+        t("will_optimize", names=md_text(", ".join(p.file for p in loaded.enabled_programs)))
+    )
     limit = st.number_input(
         t("time_limit"),
         min_value=1.0,
@@ -48,7 +51,7 @@ def render_start(department: str, scenario: str, loaded) -> None:
         try:
             reply = processing.start_optimization_async(department, scenario, time_limit_s=limit)
         except JobError as exc:
-            st.error(plain(translate(str(exc))))
+            st.error(md_text(translate(str(exc))))
             return
         key = "already_running" if reply["already_running"] else "started"
         state.poll_fast(FAST_WINDOW_S)  # then the panel polls fast for a while
@@ -75,7 +78,7 @@ def render_outcome(department: str, scenario: str, info: dict) -> None:
     try:
         result = loads.result_of(department, scenario)
     except processing.ResultError as exc:
-        st.error(t("result_error", msg=plain(str(exc))))
+        st.error(t("result_error", msg=md_text(str(exc))))
         return
     sums = data.totals(result["out_df"])
     if result["out_df"].empty:

@@ -12,7 +12,8 @@ from jobstore import scenario_dir
 from ui import data, evidence, loads
 from ui.i18n import t, term
 from ui.messages import translate
-from ui.widgets import plain, render_toolpath
+from ui.plain import md_text
+from ui.widgets import render_toolpath
 
 TABLE_COLUMNS = (
     "program", "status", "cycle_time_old_s", "cycle_time_new_s", "saving_s", "saving_pct",
@@ -96,9 +97,9 @@ def _render_program(department: str, scenario: str, result: dict) -> None:
     name = st.selectbox(t("program"), list(rows), key="result_program")
     row = rows[name]
     status = term("pstatus", row.get("status"))
-    st.markdown(f"**{plain(name)}** · {plain(status)}")
+    st.markdown(f"**{md_text(name)}** · {md_text(status)}")
     if row.get("reason"):
-        st.caption(plain(translate(str(row["reason"]))))
+        st.caption(md_text(translate(str(row["reason"]))))
     old, new = result["old_codes"].get(name), result["new_codes"].get(name)
     if old is None or new is None:
         return

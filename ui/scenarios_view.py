@@ -7,11 +7,13 @@ import pandas as pd
 import streamlit as st
 
 import jobstore
+import processing
 from ncopt.errors import NcError
 from ncopt.scenario import create_scenario
 from ui import data, state
 from ui.i18n import current_lang, state_label, t
-from ui.widgets import plain
+from ui.messages import translate
+from ui.plain import md_text
 
 PAGES = (
     ("ui/app_pages/editor.py", "go_editor", ":material/edit:"),
@@ -33,6 +35,7 @@ def render_table(rows: list[dict]) -> None:
             t("scenario"): [r["scenario"] for r in rows],
             t("status"): [status_label(r) for r in rows],
             t("job_id"): [r.get("job_id") or "" for r in rows],
+            t("reason"): [translate(r.get("error") or "") for r in rows],
         }
     )
     st.caption(t("click_to_choose"))
@@ -47,7 +50,9 @@ def render_table(rows: list[dict]) -> None:
     picked = event.selection.rows if event is not None else []
     if picked:
         row = rows[picked[0]]
-        if (row["department"], row["scenario"]) != state.selected():
+        if row.get("state") == processing.INVALID or not row.get("scenario"):
+            st.warning(t("cannot_open", why=md_text(translate(row.get("error") or ""))))
+        elif (row["department"], row["scenario"]) != state.selected():
             state.select(row["department"], row["scenario"])
             st.rerun()  # the sidebar, drawn before this table, shows the new choice too
 
@@ -66,15 +71,15 @@ def _create(dept: str, name: str, template) -> None:
         jobstore.validate_name("scenario", name)
         create_scenario(jobstore.data_dir(), dept, name, template=template)
     except (NcError, jobstore.JobError) as exc:
-        st.error(plain(str(exc)))
+        st.error(md_text(translate(str(exc))))
     else:
         state.select(dept, name)
-        state.flash(t("created", name=plain(f"{dept}/{name}")))
+        state.flash(t("created", name=md_text(f"{dept}/{name}")))
         st.rerun()
 
 
 def render_chosen(dept: str, scen: str) -> None:
-    st.subheader(plain(f"{dept} / {scen}"))
+    st.subheader(md_text(f"{dept} / {scen}"))
     params = {"dept": dept, "scenario": scen, "lang": current_lang()}
     cols = st.columns(len(PAGES))
     for col, (page, label, icon) in zip(cols, PAGES, strict=True):
@@ -94,7 +99,9 @@ def _render_manage(dept: str, scen: str) -> None:
         if st.form_submit_button(t("rename")):
             _change(lambda: data.rename_scenario(dept, scen, new_name), (dept, new_name))
     with right:
-        confirm = st.checkbox(t("confirm_delete", name=plain(f"{dept}/{scen}")), key="del_confirm")
+        confirm = st.checkbox(
+            t("confirm_delete", name=md_text(f"{dept}/{scen}")), key="del_confirm"
+        )
         if st.button(t("delete"), disabled=not confirm, type="primary", key="del_button"):
             _change(lambda: data.delete_scenario(dept, scen), (None, None))
 
@@ -103,8 +110,10 @@ def _change(action, then_select: tuple[str | None, str | None]) -> None:
     """Rename or delete: refused while a job runs, with the reason; then choose the result."""
     try:
         action()
+    except processing.JobActiveError:
+        st.error(t("refused_running"))
     except (OSError, jobstore.JobError) as exc:
-        st.error(t("refused_running") if "running" in str(exc) else plain(str(exc)))
+        st.error(md_text(translate(str(exc))))
     else:
         state.select(*then_select)
         state.flash(t("done"))

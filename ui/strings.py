@@ -41,6 +41,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "colon": ("：", ": "),
     # scenarios page
     "click_to_choose": ("點選一列以選擇情境。", "Click a row to choose that scenario."),
+    "reason": ("原因", "Reason"),
+    "cannot_open": ("此資料夾無法開啟：{why}", "This folder cannot be opened: {why}"),
     "new_scenario": ("新增情境", "New scenario"),
     "create": ("建立", "Create"),
     "created": ("已建立 {name}。", "Created {name}."),
@@ -97,6 +99,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Upload NC programs (up to {mb} MB each)",
     ),
     "uploaded": ("已上傳 {name}", "Uploaded {name}"),
+    "upload_replace": (
+        "取代同名的現有程式（舊程式保留於 replaced/）",
+        "Replace existing programs of the same name (the old ones are kept in replaced/)",
+    ),
+    "upload_kept": ("；舊程式保留於 {path}", "; the old one is kept as {path}"),
     "upload_too_big": ("{name} 超過 {mb} MB 上限。", "{name} is over the {mb} MB limit."),
     "upload_bad": ("{name} 無法解析，未儲存：", "{name} could not be parsed, not saved:"),
     "offer_add": ("{name} 還不在程式表中。", "{name} is not in the programs sheet yet."),

@@ -107,6 +107,8 @@ _STATES = {
     "timed_out": ("逾時", "timed out"),
     "lost": ("遺失 (程序已消失)", "lost (its process is gone)"),
     "error": ("錯誤", "error"),
+    "damaged": ("狀態檔損毀", "damaged"),
+    "invalid": ("無法開啟", "cannot be opened"),
     "outdated": ("結果已過期", "outdated"),
 }
 
@@ -139,8 +141,8 @@ _PROGRAM_STATUS = {
 
 _RULES = {
     "barriers": (
-        "屏障 (巨集、副程式、座標變更) 原樣保留",
-        "Barriers (macros, calls, offsets) kept",
+        "屏障 (巨集、副程式、座標變更) 與程式停止原樣保留",
+        "Barriers (macros, calls, offsets) and program stops kept",
     ),
     "tools": ("刀具與換刀順序相同", "Same tools in the same order"),
     "holes": (
@@ -152,6 +154,10 @@ _RULES = {
     "order": ("同一材料的加工順序保持", "Work on the same material in order"),
     "safety": ("運動安全：退刀高度與移動高度", "Motion safety: return and travel levels"),
     "stops": ("程式停止 (M00/M01) 位置不變", "Program stops (M00/M01) in place"),
+    "handover": (
+        "副程式、停止、換刀與結束時的位置和模式相同",
+        "Same position and modes at calls, stops, tool changes and the end",
+    ),
 }
 
 _REASONS = {
@@ -163,6 +169,9 @@ _REASONS = {
     "verify_failed": ("驗證未通過，保留原樣", "failed verification, kept as it was"),
     "not_faster": ("找不到更快的順序", "no faster order found"),
     "nothing_to_order": ("只有一項加工，無需排序", "a single operation, nothing to order"),
+    "cycle_continues": ("固定循環在群組後仍被使用", "a canned cycle goes on after the group"),
+    "block_unfinished": ("切削區塊結束於含其他指令的行", "a cut block ends on a busy line"),
+    "already_best": ("原本的順序已是最快", "the program's own order is the fastest"),
 }
 
 _RESULT_COLUMNS = {

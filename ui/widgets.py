@@ -1,29 +1,18 @@
-"""Widgets shared by the pages: the sidebar (language, scenario picker, unsaved edits), plain
-text for Markdown-rendering elements, and the page scripts (language cookie, leave guard)."""
+"""Widgets shared by the pages: the sidebar (links, language, scenario picker, unsaved edits),
+the page scripts (language cookie, leave guard, the uploader's words) and the toolpath plot."""
 
 from __future__ import annotations
 
 import json
-import re
 
 import streamlit as st
 
 from ui import data, state
 from ui.i18n import LANGS, current_lang, t
+from ui.plain import md_text
 from ui.sheet_editor import unsaved_scopes
 
 EDITOR_PAGE = "ui/app_pages/editor.py"
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=])")
-
-
-def plain(text: object) -> str:
-    """``text`` escaped for elements that render Markdown (alerts, metrics' labels, ...):
-    names typed by users are shown as typed, never as links, emphasis or colour directives.
-
-    >>> plain("a_b [x](y)")
-    'a\\\\_b \\\\[x\\\\]\\\\(y\\\\)'
-    """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
 def render_sidebar(pages: list):
@@ -81,7 +70,7 @@ def _scenario_picker() -> tuple[str, str] | None:
 def _unsaved_notice() -> None:
     """On every page: which scenarios have unsaved edits, with the way back to them."""
     for scope in unsaved_scopes():
-        st.warning(t("unsaved_sidebar", scope=plain(scope)))
+        st.warning(t("unsaved_sidebar", scope=md_text(scope)))
         dept, _, scen = scope.partition("/")
         st.page_link(
             EDITOR_PAGE,
@@ -144,7 +133,7 @@ def plot_labels() -> dict[str, str]:
 
 
 def scenario_caption(department: str, scenario: str) -> None:
-    st.caption(plain(f"{department} / {scenario}"))
+    st.caption(md_text(f"{department} / {scenario}"))
 
 
 def require_scenario() -> tuple[str, str] | None:

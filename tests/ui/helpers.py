@@ -50,9 +50,9 @@ def edit_cell(at: AppTest, sheet: str, row: int, column: str, value) -> AppTest:
     return at.run()
 
 
-def visible(markdown: str) -> str:
-    """What a reader sees of Markdown the app escaped (``plain``): the backslashes go."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+def shown(markdown: str) -> str:
+    """What a reader sees of Markdown source with backslash escapes (``ui.plain.md_text``)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
 
 
 def texts(at: AppTest) -> str:
@@ -71,5 +71,6 @@ def texts(at: AppTest) -> str:
         "toast",
     ):
         for element in at.get(kind):
-            parts.append(str(getattr(element, "value", "")) + str(getattr(element, "label", "")))
-    return visible("\n".join(parts))
+            text = str(getattr(element, "value", "")) + str(getattr(element, "label", ""))
+            parts.append(text if kind == "code" else shown(text))
+    return "\n".join(parts)

@@ -14,7 +14,7 @@ import processing
 from ncopt import GCodeError, Machine, parse_program
 from ncopt.scenario import read_sheets, validate_sheets
 from tests.jobs.helpers import wait_terminal
-from tests.ui.helpers import APP, ROOT, app, copy_demo, visible
+from tests.ui.helpers import APP, ROOT, app, copy_demo, shown
 from ui.i18n import LABELS
 from ui.messages import translate
 from ui.strings import PLURALS
@@ -65,7 +65,7 @@ def _everything_shown(at: AppTest) -> str:
     parts += [b.label for b in at.get("download_button")] + [p.label for p in at.get("page_link")]
     for frame in at.dataframe:
         parts += [str(c) for c in frame.value.columns if not str(c).startswith("__")]
-    return visible("\n".join(parts))
+    return shown("\n".join(parts))
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 import processing
 from ncopt.scenario import read_sheets, write_sheets
 from tests.jobs.helpers import wait_state, wait_terminal
-from tests.ui.helpers import app, copy_demo, edit_cell, texts, visible
+from tests.ui.helpers import app, copy_demo, edit_cell, shown, texts
 
 PAGES = ("home", "scenarios", "editor", "optimize", "results", "jobs")
 
@@ -59,7 +59,7 @@ def test_create_scenario_refuses_unsafe_name(job_env):
     at.text_input[0].input("dept")
     at.text_input[1].input("../evil")
     at.button[0].click().run()
-    assert at.error and ".." in visible(at.error[0].value)
+    assert at.error and ".." in shown(at.error[0].value)
     assert not (job_env / "evil").exists()
 
 
@@ -91,7 +91,7 @@ def test_failing_job_shows_its_error(job_env):
     wait_terminal(department="demo", scenario="mold-plate")
     for page in ("optimize", "results"):
         at = app(page, "demo", "mold-plate")
-        assert any("T99" in visible(e.value) for e in at.error)
+        assert any("T99" in shown(e.value) for e in at.error)
     at = app("scenarios", "demo", "mold-plate")
     assert "failed" in set(at.dataframe[0].value["Status"])
 
@@ -104,8 +104,8 @@ def test_a_failed_run_still_shows_the_last_result(job_env):
     processing.start_optimization_async("demo", "mold-plate", entry="tests.jobs.entries:raises")
     assert wait_terminal(department="demo", scenario="mold-plate")["state"] == "failed"
     at = app("results", "demo", "mold-plate")
-    assert any("T99" in visible(e.value) for e in at.error)  # the failure, first
-    assert any(first["job_id"] in visible(i.value) for i in at.info)  # then the last result
+    assert any("T99" in shown(e.value) for e in at.error)  # the failure, first
+    assert any(first["job_id"] in shown(i.value) for i in at.info)  # then the last result
     assert _downloads(at)[:2] == [
         "Download the optimized programs (2, zip)",
         "Download the report (xlsx)",
@@ -168,10 +168,10 @@ def test_rename_and_delete_refused_while_running(job_env):
     at = app("scenarios", "demo", "mold-plate")
     at.text_input(key="ren_name").input("renamed")
     at.button[2].click().run()  # create, duplicate, rename, delete
-    assert any("job is running" in visible(e.value) for e in at.error)
+    assert any("job is running" in shown(e.value) for e in at.error)
     at.checkbox(key="del_confirm").check().run()
     at.button(key="del_button").click().run()
-    assert any("job is running" in visible(e.value) for e in at.error)
+    assert any("job is running" in shown(e.value) for e in at.error)
     assert (job_env / "demo" / "scenario" / "mold-plate").is_dir()
     processing.cancel_optimization("demo", "mold-plate", wait=True)
 

@@ -9,7 +9,7 @@ import pytest
 
 import processing
 from tests.jobs.helpers import wait_state
-from tests.ui.helpers import app, copy_demo, texts, visible
+from tests.ui.helpers import app, copy_demo, shown, texts
 from ui import job_status
 from ui.i18n import LANGS
 
@@ -79,7 +79,7 @@ def test_the_panel_shows_percent_stage_and_best_cycle_time_while_running(job_env
         time.sleep(0.1)
     for lang, stage in (("en", "Sequencing T1 holes … (PCB-BACKPLANE.nc)"), ("zh", "排序 T1 孔位")):
         at = app("optimize", "demo", "pcb-drill", lang=lang)
-        bar = visible(at.get("progress")[0].proto.text)
+        bar = shown(at.get("progress")[0].proto.text)
         assert bar.split(" % · ")[0].isdigit() and stage in bar
         best = at.metric[2]
         assert best.value.endswith(" s") and float(best.value[:-2].replace(",", "")) < 1204.5

@@ -58,11 +58,25 @@ def test_groups_left_alone_are_listed_with_their_reason(job_env):
     assert f"{len(alone)} group{'s' if len(alone) > 1 else ''} left alone" in texts(at)
 
 
+def _tool1_change(dept="demo", scen="pcb-drill") -> tuple[int, float, float, float]:
+    """T1's changed groups summed straight from the result's report (holes, m, m, s)."""
+    row = processing.load_optimization_result(dept, scen)["out_df"].iloc[0]
+    mine = [g for g in row["groups"] if g["tool"] == 1 and g["changed"]]
+    holes = sum(g["holes"] for g in mine)
+    old_m = sum(g["rapid_distance_old_mm"] for g in mine) / 1000
+    new_m = sum(g["rapid_distance_new_mm"] for g in mine) / 1000
+    saved = sum(g["rapid_s_old"] - g["rapid_s_new"] for g in mine)
+    return holes, old_m, new_m, saved
+
+
 def test_what_changed_is_one_line_per_tool_and_the_raw_diff_waits_to_be_asked(pcb):
+    holes, old_m, new_m, saved = _tool1_change()
+    assert holes == 854 and new_m < old_m
     at = app("results", "demo", "pcb-drill")
     lines = [t.value for t in at.text]
-    # entries.groups_of: 100 mm and 10 s of rapid per hole before, 60 mm and 6 s after
-    assert lines[0] == "T1: 854 holes re-sequenced, rapid 85.40 → 51.24 m (3,416.0 s saved)"
+    assert lines[0] == (
+        f"T1: 854 holes re-sequenced, rapid {old_m:,.2f} → {new_m:,.2f} m ({saved:,.1f} s saved)"
+    )
     assert not any(c.language == "diff" for c in at.code)
     at.toggle(key="raw-diff-PCB-BACKPLANE.nc").set_value(True).run()
     diff = next(c.value for c in at.code if c.language == "diff")
@@ -70,9 +84,10 @@ def test_what_changed_is_one_line_per_tool_and_the_raw_diff_waits_to_be_asked(pc
 
 
 def test_the_changes_read_in_chinese(pcb):
+    _, old_m, new_m, _ = _tool1_change()
     at = app("results", "demo", "pcb-drill", lang="zh")
     assert next(t.value for t in at.text).startswith(
-        "T1：854 個孔重新排序，快速移動 85.40 → 51.24 m"
+        f"T1：854 個孔重新排序，快速移動 {old_m:,.2f} → {new_m:,.2f} m"
     )
     assert "已驗證" in texts(at)
 

@@ -6,7 +6,7 @@ import streamlit as st
 import processing
 from ui import history_view, job_status, loads, results_view, state, widgets
 from ui.i18n import t
-from ui.widgets import plain
+from ui.plain import md_text
 
 st.title(t("page_results"))
 chosen = widgets.require_scenario()
@@ -27,7 +27,7 @@ if chosen:
         except processing.NoResultError:
             st.info(t("no_result"))
         except processing.ResultError as exc:
-            st.error(t("result_error", msg=plain(str(exc))))
+            st.error(t("result_error", msg=md_text(str(exc))))
         else:
             if result.get("from_history"):
                 st.info(t("earlier_result", job=result.get("job_id", "?")))
