@@ -11,7 +11,7 @@ import pytest
 import processing
 from jobstore import inputs_digest
 from ncopt.scenario import read_sheets, write_sheets
-from tests.jobs.helpers import wait_terminal
+from tests.jobs.helpers import wait_state, wait_terminal
 from tests.ui.helpers import app, copy_demo, edit_cell, editor_key, texts
 
 SAVE = "save-demo/mold-plate"
@@ -253,3 +253,18 @@ def test_one_session_s_unsaved_edits_are_not_another_s(job_env):
     assert "Unsaved changes" not in texts(second)
     tools = next(d for d in second.data_editor if d.key == editor_key(second, "tools")).value
     assert tools["name"].iloc[0] != "MINE"
+
+
+def test_a_program_is_not_deleted_while_a_job_runs(job_env):
+    folder = copy_demo(job_env)
+    processing.start_optimization_async(
+        "demo", "mold-plate", entry="tests.jobs.entries:sleepy", params={"seconds": 30}
+    )
+    wait_state("running", department="demo", scenario="mold-plate")
+    at = app("editor", "demo", "mold-plate")
+    at.selectbox(key="program-demo/mold-plate").set_value("MOLD-B.nc").run()
+    at.checkbox(key="del-prog-demo/mold-plate-MOLD-B.nc").check().run()
+    at.button(key="del-prog-btn-demo/mold-plate-MOLD-B.nc").click().run()
+    assert "A job is running" in texts(at)
+    assert (folder / "programs" / "MOLD-B.nc").is_file()
+    processing.cancel_optimization("demo", "mold-plate", wait=True)
