@@ -43,7 +43,7 @@ APP_SESSION = textwrap.dedent(
         "failed_message": failed["error"]["message"],
         "errors_on_page": errors,
         "done_state": done["state"],
-        "results": dict(zip(table["program"], table["status"])),
+        "results": dict(zip(table["Program"], table["Status"])),  # the page's headers
         "runtime_modules": hosted,
         "mono_mapped": "libmono" in maps,
     }))
