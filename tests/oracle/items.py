@@ -15,8 +15,10 @@ last); ``level(traverse)`` the height the tool travelled at.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from tests.oracle.trace import EventKind, Segment, SegmentKind, Trace, mm_text, rounded
 
@@ -41,7 +43,7 @@ class Item:
     section: int
     segments: tuple[Segment, ...]
 
-    @property
+    @cached_property
     def key(self) -> tuple:
         return _key(self.segments)
 
@@ -122,7 +124,7 @@ class _Cutter:
         self.run_at = 0
 
     def section(self, at: int) -> int:
-        return sum(1 for w in self.walls if w <= at)
+        return bisect_right(self.walls, at)
 
     def add(self, at: int, s: Segment) -> None:
         if not self.run:

@@ -12,6 +12,7 @@ import math
 from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -70,29 +71,39 @@ def _match_reversed(old: Layout, new: Layout, old_of_new: dict[int, int], extra:
 
 
 def order_problems(old: Layout, matching: Matching, margin_mm: float) -> list[str]:
-    """Rule 3: matched items whose XY extents (holes: their point; other items: the start and
-    end points of their segments grown by ``margin_mm``) overlap keep their old order. An
-    unknown point makes an item overlap everything."""
+    """Rule 3: matched items on the same material keep their old order. Two holes are on the
+    same material at the same XY; another item's XY extent (the start and end points of its
+    segments) grown by ``margin_mm`` covers what it touches; an unknown point makes an item
+    touch everything."""
     new_of_old = {o: n for n, o in matching.old_of_new.items()}
     done = sorted(new_of_old)
-    if len(done) < 2:
-        return []
-    boxes = np.array([_box(old.items[i], margin_mm) for i in done])
-    unknown = np.isnan(boxes).any(axis=1)
+    items = [old.items[i] for i in done]
     where = np.array([new_of_old[i] for i in done])
-    out = []
-    for k in range(len(done) - 1):
-        b = boxes[k + 1 :]
-        overlap = (b[:, 0] <= boxes[k, 2]) & (boxes[k, 0] <= b[:, 2])
-        overlap &= (b[:, 1] <= boxes[k, 3]) & (boxes[k, 1] <= b[:, 3])
-        touch = overlap | unknown[k + 1 :] | unknown[k]
-        for m in np.nonzero(touch & (where[k + 1 :] < where[k]))[0]:
-            first, second = old.items[done[k]], old.items[done[k + 1 + m]]
-            out.append(
-                f"rule 3 (order): {first.describe('old')} and {second.describe('old')} work "
-                "the same material, and the new program does them in the other order"
-            )
-    return out
+    boxes = np.array([_box(item, margin_mm) for item in items]).reshape(-1, 4)
+    pairs: set[tuple[int, int]] = set()
+    # Holes against holes: only at the same point, so group them (20,000 holes are common).
+    at_point: dict[tuple, list[int]] = defaultdict(list)
+    for k, item in enumerate(items):
+        if item.hole is not None and not np.isnan(boxes[k]).any():
+            at_point[tuple(boxes[k, :2])].append(k)
+    for ks in at_point.values():
+        pairs.update((a, b) for a, b in pairwise(ks) if where[b] < where[a])
+    # Everything else against everything (vectorised per item; such items are few).
+    unknown = np.isnan(boxes).any(axis=1)
+    index = np.arange(len(items))
+    for k, item in enumerate(items):
+        if item.hole is not None and not unknown[k]:
+            continue
+        overlap = (boxes[:, 0] <= boxes[k, 2]) & (boxes[k, 0] <= boxes[:, 2])
+        overlap &= (boxes[:, 1] <= boxes[k, 3]) & (boxes[k, 1] <= boxes[:, 3])
+        touch = overlap | unknown | unknown[k]
+        swapped = ((index > k) & (where < where[k])) | ((index < k) & (where > where[k]))
+        pairs.update((min(k, int(m)), max(k, int(m))) for m in np.nonzero(touch & swapped)[0])
+    return [
+        f"rule 3 (order): {items[a].describe('old')} and {items[b].describe('old')} work "
+        "the same material, and the new program does them in the other order"
+        for a, b in sorted(pairs)
+    ]
 
 
 def _box(item: Item, margin_mm: float) -> tuple[float, float, float, float]:

@@ -68,7 +68,11 @@ class _Machine:
     """The modal state and what has happened so far; ``run`` is its only entry."""
 
     def __init__(self) -> None:
+        # The position changes with every segment: kept apart from the frozen modal state
+        # (copying that per segment is most of the time on a 20,000-hole program).
         self.state = Modal()
+        self.xyz: tuple[float, float, float] = (NAN, NAN, NAN)
+        self.z_home = False
         self.segments: list[Segment] = []
         self.events: list[Event] = []
         self.cycle_sets = 0
@@ -159,10 +163,12 @@ class _Machine:
 
     def _barrier(self, text: str) -> None:
         self._event(EventKind.BARRIER, self.last_line, text)
-        self.state = replace(self.state, x=NAN, y=NAN, z=NAN, z_home=False)
+        self.xyz, self.z_home = (NAN, NAN, NAN), False
 
     def _event(self, kind: EventKind, line: int, text: str, code: int | None = None) -> None:
-        self.events.append(Event(kind, line, text, self.state, len(self.segments), code))
+        x, y, z = self.xyz
+        state = replace(self.state, x=x, y=y, z=z, z_home=self.z_home)
+        self.events.append(Event(kind, line, text, state, len(self.segments), code))
 
     # -- motion ------------------------------------------------------------------------
 
@@ -188,7 +194,7 @@ class _Machine:
         """Where X, Y, Z words send the tool (G90 absolute, G91 from here)."""
         s, k = self.state, self._scale()
         out = []
-        for axis, here in zip("XYZ", s.xyz, strict=True):
+        for axis, here in zip("XYZ", self.xyz, strict=True):
             value = b.value(axis)
             if value is None:
                 out.append(here)
@@ -224,7 +230,7 @@ class _Machine:
         if radius is None and all(o is None for o in offsets):
             raise SimulationError(b.line, "arc without I/J/K or R")
         try:
-            centre, r = arc_centre(s.plane, s.xyz, end, offsets, radius, clockwise=s.motion == 2)
+            centre, r = arc_centre(s.plane, self.xyz, end, offsets, radius, clockwise=s.motion == 2)
         except ValueError as exc:
             raise SimulationError(b.line, str(exc)) from exc
         arc = Arc(centre, s.motion == 2, s.plane, r)
@@ -235,7 +241,7 @@ class _Machine:
         seconds = ms / 1000.0 if ms is not None else b.value("X")
         if seconds is None:
             raise SimulationError(b.line, "G4 without P or X")
-        self._add(SegmentKind.DWELL, self.state.xyz, dwell_s=seconds, always=True)
+        self._add(SegmentKind.DWELL, self.xyz, dwell_s=seconds, always=True)
 
     def _machine_coordinates(self, b: BlockWords, code: int) -> None:
         """G28: through the intermediate point (program coordinates) to the reference point;
@@ -244,7 +250,7 @@ class _Machine:
         if code == 28:
             self._add(SegmentKind.RAPID, self._target(b))
         named = [axis for axis in "XYZ" if axis in b.words]
-        end = tuple(NAN if a in named else v for a, v in zip("XYZ", self.state.xyz, strict=True))
+        end = tuple(NAN if a in named else v for a, v in zip("XYZ", self.xyz, strict=True))
         home = "Z" in named and (code == 28 or b.value("Z") == 0)
         self._add(SegmentKind.RAPID, end, end_home=home if "Z" in named else None)
 
@@ -263,17 +269,17 @@ class _Machine:
         """Append a segment from the current position to ``end`` (skipped when it goes
         nowhere, unless ``always``) and move there."""
         s = self.state
-        if not always and same_point(end, s.xyz) and end_home in (None, s.z_home):
+        if not always and same_point(end, self.xyz) and end_home in (None, self.z_home):
             return
         if end_home is None:
-            end_home = s.z_home and math.isnan(end[2])
+            end_home = self.z_home and math.isnan(end[2])
         segment = Segment(
-            kind, s.xyz, tuple(end), self.last_line, feed, arc, dwell_s,
+            kind, self.xyz, tuple(end), self.last_line, feed, arc, dwell_s,
             s.tool, s.spindle_rpm, s.spindle, s.coolant,
-            start_home=s.z_home, end_home=end_home, **cycle_fields,
+            start_home=self.z_home, end_home=end_home, **cycle_fields,
         )  # fmt: skip
         self.segments.append(segment)
-        self.state = replace(s, x=end[0], y=end[1], z=end[2], z_home=end_home)
+        self.xyz, self.z_home = tuple(end), end_home
 
     # -- canned cycles -----------------------------------------------------------------
 
@@ -282,7 +288,7 @@ class _Machine:
         s = self.state
         if code is not None:
             self.cycle_sets += 1
-            cycle = s.cycle or Cycle(code, s.z)
+            cycle = s.cycle or Cycle(code, self.xyz[2])
             self.state = replace(s, cycle=replace(cycle, code=code))
         self._cycle_data(b)
         if b.has_any("XYZR"):
@@ -292,6 +298,8 @@ class _Machine:
         cycle, k = self.state.cycle, self._scale()
         assert cycle is not None
         changes: dict = {}
+        if not b.has_any("ZRQP"):
+            return
         incremental = not self.state.absolute
         if "Z" in b.words:
             changes.update(z=b.value("Z") * k, z_incremental=incremental)
@@ -317,10 +325,9 @@ class _Machine:
         r, z = cycle.r_abs, cycle.z_abs
         ret = cycle.initial_z if s.return_mode == 98 else r
         for _ in range(1 if repeats is None else repeats):
-            here = self.state
-            xy = self._hole_xy(b, here, k)
+            xy = self._hole_xy(b, k)
             steps = cycles.expand(
-                cycle.code, here.xyz, xy, r=r, z=z, ret=ret, feed=feed, q=cycle.q,
+                cycle.code, self.xyz, xy, r=r, z=z, ret=ret, feed=feed, q=cycle.q,
                 p_ms=cycle.p_ms,
             )  # fmt: skip
             for step in steps:
@@ -332,14 +339,14 @@ class _Machine:
                 )  # fmt: skip
             self.holes += 1
 
-    def _hole_xy(self, b: BlockWords, here: Modal, k: float) -> tuple[float, float]:
+    def _hole_xy(self, b: BlockWords, k: float) -> tuple[float, float]:
         """The hole's XY: in G90 the words (the same place each repeat), in G91 one more
         increment from where the tool is, each repeat."""
         out = []
-        for axis, at in (("X", here.x), ("Y", here.y)):
+        for axis, at in (("X", self.xyz[0]), ("Y", self.xyz[1])):
             value = b.value(axis)
             if value is None:
                 out.append(at)
             else:
-                out.append(value * k if here.absolute else at + value * k)
+                out.append(value * k if self.state.absolute else at + value * k)
         return (out[0], out[1])

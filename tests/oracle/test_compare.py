@@ -175,6 +175,22 @@ def test_a_hole_and_a_block_over_it_keep_their_order():
     assert "rule 3 (order)" in rules(compare(old, new))
 
 
+def test_holes_at_the_same_place_keep_their_order_whatever_their_sets():
+    deeper = "G99 G81 X20. Y10. Z-9. R2. F100.\nX10.\n"
+    old = two_sets(G99_LEFT, deeper)
+    assert compare(old, two_sets(G99_LEFT, "G99 G81 X10. Y10. Z-9. R2. F100.\nX20.\n")).ok
+    report = compare(old, two_sets(deeper, G99_LEFT))
+    assert rules(report) == {"rule 3 (order)"}
+    assert len(report.problems) == 2  # X10. and X20.: each drilled deeper before the first pass
+
+
+def test_an_item_at_an_unknown_place_keeps_its_order_with_everything():
+    unknown = "G91 G28 X0. Y0.\nG90 G1 Z-1. F100.\nG0 Z50.\n"  # a feed move, XY unknown
+    old = prog(G99_LEFT, "G80\nG0 Z50.\n", unknown, "G0 X100. Y100.\nG1 Z-1. F100.\nG0 Z50.\n")
+    new = prog(G99_LEFT, "G80\nG0 Z50.\n", "G0 X100. Y100.\nG1 Z-1. F100.\nG0 Z50.\n", unknown)
+    assert "rule 3 (order)" in rules(compare(old, new))
+
+
 def tool(t: int, body: str) -> str:
     return f"T{t} M6\nS1000 M3\nG0 X0. Y0.\nG43 H{t} Z50.\n{body}G80\nG0 Z50.\nG91 G28 Z0.\nG90\n"
 

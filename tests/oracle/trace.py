@@ -85,8 +85,10 @@ def mm_text(value: float | None) -> str:
 
 def same_point(a: XYZ, b: XYZ) -> bool:
     """Equal to 1 nm on every axis, unknown (nan) equal to unknown."""
-    pairs = zip(a, b, strict=True)
-    return all((math.isnan(u) and math.isnan(v)) or abs(u - v) < 1e-9 for u, v in pairs)
+    for u, v in zip(a, b, strict=True):
+        if not abs(u - v) < 1e-9 and not (u != u and v != v):  # x != x: x is nan
+            return False
+    return True
 
 
 @dataclass(frozen=True)

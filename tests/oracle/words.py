@@ -10,6 +10,8 @@ statement (``#``, ``[``, ``IF``, ``WHILE``, ``GOTO``, ``END``, ``DO``), an optio
 >>> (block,) = tokenize("N10 g0 x10 Y-2.5 (T1 IS A COMMENT) ; and this")
 >>> [(w.letter, w.value) for w in block.words]
 [('N', 10.0), ('G', 0.0), ('X', 10.0), ('Y', -2.5)]
+>>> [w.letter for w in next(tokenize("(T2 (M8 TAP) DRILL) G0 X1. (A)")).words]
+['G', 'X']
 >>> [b.opaque for b in tokenize("%\\n#100=5\\n/G0 X1.\\nWHILE[#1LT3]DO1\\nG0 X1 %")]
 ['macro statement', 'optional block skip', 'macro statement', 'not a sequence of words']
 """
@@ -25,7 +27,6 @@ __all__ = ["Block", "Word", "tokenize"]
 _MACRO = re.compile(r"[#\[\]=]|^(IF|WHILE|GOTO|END|DO)|(GOTO|DO|END)\d")
 # One word: a letter, optional blanks, a signed number with an optional decimal point.
 _WORD = re.compile(r"([A-Z])[ \t]*([-+]?(?:\d+\.?\d*|\.\d+))[ \t]*")
-_COMMENT = re.compile(r"\([^)]*\)?")
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,27 @@ def tokenize(text: str) -> Iterator[Block]:
     """The blocks of ``text`` in order: blank, comment-only and ``%`` lines are skipped."""
     for number, raw in enumerate(text.splitlines(), start=1):
         stripped = raw.strip()
-        code = _COMMENT.sub(" ", stripped.split(";", 1)[0]).strip().upper()
+        code = _code_part(stripped).strip().upper()
         if not code or code.startswith("%"):
             continue
         yield _block(number, stripped, code)
+
+
+def _code_part(line: str) -> str:
+    """``line`` without its comments: ``( )`` (nested parentheses stay inside: CAM writes
+    ``(T2 DRILL (M8 TAP DRILL))``; an unclosed one runs to the end) and ``;`` to the end."""
+    out = []
+    depth = 0
+    for char in line:
+        if char == "(":
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+        elif depth == 0:
+            if char == ";":
+                break
+            out.append(char)
+    return "".join(out)
 
 
 def _block(number: int, stripped: str, code: str) -> Block:
