@@ -22,7 +22,9 @@ KNOWN_G = (
     | CYCLES
     | MODAL_NOOP
 )
-KNOWN_M = frozenset({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 30})
+KNOWN_M = frozenset({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 30, 60})
+STOP_M = frozenset({0, 1, 60})  # program stop, optional stop, pallet change
+END_M = frozenset({2, 30})
 # Words that may sit on a line the sequencer can move (a move, an arc, a cycle hole).
 MOVE_LETTERS = frozenset("NGXYZF")
 ARC_LETTERS = frozenset("NGXYZIJKRF")
@@ -43,6 +45,7 @@ class _Words:
 def execute_line(b: Builder, i: int, line: str) -> None:
     code = line.rstrip("\r")
     stripped = code.strip()
+    b.line_start(i)
     b.remember_modal(i)
     if not stripped:
         b.flag(i, 0)
@@ -58,6 +61,8 @@ def execute_line(b: Builder, i: int, line: str) -> None:
     if scanned.issues:
         b.add_issues(scanned.issues)
         return
+    if scanned.block_delete:  # the operator chooses whether it runs: a wall and a barrier
+        b.stop(i, "/", line)
     if scanned.barrier or scanned.block_delete:
         b.barrier(i, line, scanned.barrier or "block delete")
         return
@@ -160,7 +165,10 @@ def _m_codes(b: Builder, i: int, ms: list[int]) -> None:
             b.s.stop_spindle()
         elif m in (7, 8, 9):
             b.s.set_coolant(m != 9)
-        elif m in (2, 30):
+        elif m in STOP_M:
+            b.stop(i, f"M{m}", b.line_text(i))
+        elif m in END_M:
+            b.stop(i, f"M{m}", b.line_text(i))
             b.s.end_program()
 
 
@@ -216,7 +224,14 @@ def _cycle_line(b: Builder, i: int, w: _Words, pure: bool, new: bool) -> None:
     # No R: Fanuc drills from the initial level. Incremental R counts from the initial level.
     r_abs = data.get("R", 0.0) + s.initial_z if "R" not in data or not s.absolute else data["R"]
     z_abs = data["Z"] if s.absolute else r_abs + data["Z"]
-    repeats = int(float(v.get("K", v.get("L", ("1", 0)))[0]))
+    repeats = _repeats(b, i, v)
+    if repeats is None:
+        return
+    if repeats == 0:
+        # Fanuc: K0 stores the cycle's data without drilling; whether the axes still move
+        # differs between controls, so the line stays where it is and nothing crosses it.
+        b.barrier(i, b.line_text(i), "repeat count 0: cycle data stored without drilling")
+        return
     params = HoleParams(
         cycle=s.cycle,
         z_mm=z_abs,
@@ -226,21 +241,36 @@ def _cycle_line(b: Builder, i: int, w: _Words, pure: bool, new: bool) -> None:
         q_mm=abs(data.get("Q", 0.0)),
         dwell_s=data.get("P", 0.0),
         feed_mm_min=s.feed,
-        repeats=repeats if s.absolute else min(repeats, 1),
+        repeats=repeats if s.absolute else 1,
         spindle_rpm=s.spindle_rpm,
         tool=s.tool,
         coolant=s.coolant,
     )
-    b.cycle_holes(i, params, _hole_positions(b, w), pure, new)
+    b.cycle_holes(i, params, _hole_positions(b, w, repeats), pure, new)
 
 
-def _hole_positions(b: Builder, w: _Words) -> list[tuple[float, float]]:
-    """Where the line drills: once in G90; in G91, K times, each a further increment."""
+def _repeats(b: Builder, i: int, v: dict[str, tuple[str, int]]) -> int | None:
+    """The line's repeat count, K or L (not modal: only this line repeats), 1 without one."""
+    if "K" in v and "L" in v:
+        b.issue(i, v["L"][1], "L" + v["L"][0], "repeat count given twice (K and L)")
+        return None
+    text, col = v.get("K", v.get("L", ("1", 0)))
+    count = float(text)
+    if count != int(count) or not 0 <= count <= 9999:
+        letter = "K" if "K" in v else "L"
+        b.issue(i, col, letter + text, "repeat count must be a whole number from 0 to 9999")
+        return None
+    return int(count)
+
+
+def _hole_positions(b: Builder, w: _Words, repeats: int) -> list[tuple[float, float]]:
+    """Where the line drills: in G90 once (``repeats`` times at that place); in G91
+    ``repeats`` times, each a further increment (Fanuc, canned cycles: repetition)."""
     s, v = b.s, w.values
     if s.absolute:
         x, y, _ = s.target(v)
         return [(x, y)]
-    count = max(int(float(v.get("K", ("1", 0))[0])), 1)
+    count = repeats
     dx, dy = (s.coordinate(v[axis][0]) if axis in v else 0.0 for axis in "XY")
     x, y = s.x, s.y
     out = []

@@ -82,6 +82,7 @@ class LineFlag(IntFlag):
     XY_WORDS = 8192  # both an X and a Y word
     G90_WORD = 16384  # absolute distances from here
     G91_WORD = 32768  # incremental distances from here
+    Z_ONLY = 65536  # a Z word and no X or Y
 
 
 # A bare coordinate line, the fast path's lines: words, axes and nothing else (XY_WORDS is
@@ -198,6 +199,8 @@ def line_flags(scanned: ScannedLine) -> LineFlag:
         flags |= LineFlag.TOOL_CHANGE_ONLY
     if "X" in axes and "Y" in axes:
         flags |= LineFlag.XY_WORDS
+    elif axes == "Z":
+        flags |= LineFlag.Z_ONLY
     return flags
 
 

@@ -18,7 +18,7 @@ import math
 from collections.abc import Iterable
 
 from ncopt.gcode import CANNED_CYCLES
-from ncopt.program import XYZ, Modal
+from ncopt.program import XYZ, Modal, SyncState
 
 __all__ = ["INCH_MM", "ModalState"]
 
@@ -53,6 +53,13 @@ class ModalState:
 
     def known(self) -> bool:
         return not (math.isnan(self.x) or math.isnan(self.y) or math.isnan(self.z))
+
+    def sync_state(self, line: int, kind: str) -> SyncState:
+        return SyncState(
+            line, kind, self.xyz, self.motion, self.cycle, self.initial_z, self.feed,
+            self.plane, self.absolute, self.inch, self.return_mode, self.spindle_dir,
+            self.coolant,
+        )  # fmt: skip
 
     def modal(self) -> Modal:
         return Modal(self.cycle or self.motion, self.feed, self.plane, self.absolute, self.inch)
