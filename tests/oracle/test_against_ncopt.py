@@ -1,6 +1,6 @@
-"""The oracle against the engine on the shipped programs (the one module under tests/oracle
-that imports ``ncopt``): the two independent readers see the same holes, and what the
-pipeline offers for them passes the oracle, with and without tool regrouping.
+"""The oracle against the engine (the one module under tests/oracle that imports ``ncopt``):
+the two independent readers see the same holes in drawn and shipped programs, and what the
+pipeline offers for the shipped programs passes the oracle, with and without regrouping.
 
 The 24,000-line panel takes half a minute here: it runs under the ``slow`` marker.
 """
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from ncopt.interpreter import parse_program
 from ncopt.machine import Machine
@@ -18,6 +19,7 @@ from ncopt.pipeline import optimize_text
 from ncopt.program import MoveKind
 from ncopt.transforms import Transforms
 from tests.oracle.compare import compare
+from tests.oracle.generate import programs
 from tests.oracle.items import layout
 from tests.oracle.simulate import simulate
 from tests.oracle.trace import rounded
@@ -54,6 +56,13 @@ def oracle_holes(text: str) -> list[tuple]:
                 (rounded(first.start[0]), rounded(first.start[1]), rounded(bottom), item.return_z)
             )
     return sorted(out)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs())
+def test_the_oracle_and_the_engine_read_the_same_holes_in_drawn_programs(text):
+    """G91 sets with K/L repeats, K only in its own block, G98 levels after G01 cancels..."""
+    assert oracle_holes(text) == engine_holes(text)
 
 
 def test_the_shipped_programs_are_found():
