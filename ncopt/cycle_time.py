@@ -36,7 +36,13 @@ import numpy as np
 from ncopt.machine import Machine, trapezoid_time_array, trapezoid_time_s
 from ncopt.program import HoleParams, MoveKind, Program
 
-__all__ = ["CycleTime", "estimate_cycle_time", "hole_cycle_time_s", "rapid_times_s"]
+__all__ = [
+    "CycleTime",
+    "estimate_cycle_time",
+    "hole_cycle_time_s",
+    "rapid_times_s",
+    "travel_by_row",
+]
 
 
 @dataclass(frozen=True)
@@ -56,10 +62,17 @@ class CycleTime:
     tool_changes: int
     holes: int
     blocks: int
+    untimed_moves: int = 0  # moves from a position the program does not state: counted 0 s
 
-    def to_dict(self) -> dict[str, float | int]:
-        """Plain JSON-able values (the ``stats`` CLI output)."""
-        return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+    def to_dict(self) -> dict[str, float | int | None]:
+        """Strict JSON values (the ``stats`` CLI output): anything not finite is None."""
+        return {k: _json_number(v) for k, v in asdict(self).items()}
+
+
+def _json_number(value):
+    if isinstance(value, float):
+        return round(value, 6) if math.isfinite(value) else None
+    return value
 
 
 def estimate_cycle_time(program: Program, machine: Machine) -> CycleTime:
@@ -101,7 +114,52 @@ def estimate_cycle_time(program: Program, machine: Machine) -> CycleTime:
         tool_changes=len(program.tool_changes),
         holes=program.hole_count,
         blocks=sum(1 for op in program.ops if op.kind == "block"),
+        untimed_moves=len(untimed_rows(program)),
     )
+
+
+def untimed_rows(program: Program) -> np.ndarray:
+    """Motion rows that start where the program does not say (after G28, a subprogram call,
+    or before the first position) and move an axis whose start is unknown: they are timed
+    only by what is known of them. The very first positioning move is not counted."""
+    m = program.motion
+    if not len(m):
+        return np.zeros(0, dtype=np.int64)
+    start = np.vstack([np.full((1, 3), np.nan), m.end[:-1]])
+    moves = np.isnan(start) & np.isfinite(m.end)
+    moves[m.kind == MoveKind.FRAME] = False  # a frame change is no motion
+    if m.kind[0] != MoveKind.HOLE:
+        moves[0] = False
+    moves[m.kind == MoveKind.HOLE, 2] = False  # a hole's Z goes to R from wherever it is
+    arcs = (m.kind == MoveKind.ARC) & ~np.isfinite(m.arcs[m.aux, 0] if len(m.arcs) else True)
+    return np.flatnonzero(moves.any(axis=1) | arcs)
+
+
+def travel_by_row(program: Program, machine: Machine) -> tuple[np.ndarray, np.ndarray]:
+    """Rapid travel of each motion row, in seconds and mm: a rapid's whole move, a hole's
+    move to it and down to R (what re-sequencing changes); 0 for the rest.
+
+    >>> from ncopt.interpreter import parse_program
+    >>> p = parse_program("G0 X0 Y0 Z10.\\nG0 X100.\\n")
+    >>> travel_by_row(p, Machine())[1].round(3).tolist()
+    [0.0, 100.0]
+    """
+    m = program.motion
+    start = np.vstack([np.full((1, 3), np.nan), m.end[:-1]]) if len(m) else m.end
+    delta = np.nan_to_num(m.end - start, nan=0.0)
+    seconds, mm = np.zeros(len(m)), np.zeros(len(m))
+    rapid = m.kind == MoveKind.RAPID
+    seconds[rapid] = rapid_times_s(machine, delta[rapid])
+    mm[rapid] = np.linalg.norm(delta[rapid], axis=1)
+    holes = np.flatnonzero(m.kind == MoveKind.HOLE)
+    if len(holes):
+        dx, dy = delta[holes, 0], delta[holes, 1]
+        r_plane = np.array([p.r_mm for p in program.hole_params])[m.aux[holes]]
+        dz = np.abs(np.where(np.isnan(start[holes, 2]), r_plane, start[holes, 2]) - r_plane)
+        vz, az = machine.rapid_z_mm_min / 60.0, machine.accel_z_mm_s2
+        seconds[holes] = machine.rapid_time_xy(dx, dy) + trapezoid_time_array(dz, vz, az)
+        mm[holes] = np.hypot(dx, dy) + dz
+    return seconds, mm
 
 
 def rapid_times_s(machine: Machine, delta: np.ndarray) -> np.ndarray:
@@ -143,6 +201,9 @@ def _feed_time(program: Program, machine: Machine, delta: np.ndarray):
     programmed = np.where(m.feed_mm_min[idx] > 0, m.feed_mm_min[idx], machine.max_feed_mm_min)
     v = np.minimum(v, np.minimum(programmed, machine.max_feed_mm_min) / 60.0)
     v = np.minimum(v, np.sqrt(a * radius))  # centripetal limit (inf for lines)
+    untimed = ~np.isfinite(length)  # an arc from an unknown position (a program warning)
+    if untimed.any():
+        length[untimed], v[untimed], t_in[untimed], t_out[untimed] = 0.0, 1.0, 0.0, 0.0
     v_join = _junction_speeds(idx, m.dwell_after, t_in, t_out, v, a, length, machine)
     t = _profile_time(length, v, a, v_join[:-1], v_join[1:])
     return float(t.sum()), float(length.sum()), int(idx.size)
@@ -210,7 +271,7 @@ def _holes_time(program: Program, machine: Machine, start: np.ndarray) -> dict[s
             out[key] += count * parts[key] * p.repeats
         if p.return_mode == 98 and p.repeats > 1:
             # Each further repeat first comes back down from the initial level to R.
-            down = max(p.return_z_mm - p.r_mm, 0.0)
+            down = _above(p.return_z_mm, p.r_mm)
             vz, az = machine.rapid_z_mm_min / 60.0, machine.accel_z_mm_s2
             out["rapid"] += count * (p.repeats - 1) * trapezoid_time_s(down, vz, az)
             out["rapid_mm"] += count * (p.repeats - 1) * down
@@ -225,8 +286,8 @@ def hole_cycle_time_s(p: HoleParams, machine: Machine) -> dict[str, float]:
     >>> round(hole_cycle_time_s(p, Machine())["feed"], 6)  # 12 mm at 10 mm/s: 1.2 + 10/3000
     1.203333
     """
-    depth = max(p.r_mm - p.z_mm, 0.0)
-    up = max(p.return_z_mm - p.r_mm, 0.0)
+    depth = _above(p.r_mm, p.z_mm)
+    up = _above(p.return_z_mm, p.r_mm)  # G98 from an unknown initial level: not timed
     feed = [0.0]
     rapid = [0.0]
     dwell = p.dwell_s
@@ -252,6 +313,12 @@ def hole_cycle_time_s(p: HoleParams, machine: Machine) -> dict[str, float]:
     }
 
 
+def _above(high: float, low: float) -> float:
+    """How far ``high`` is above ``low``; 0 when it is not, or when either is unknown."""
+    d = high - low
+    return d if d > 0.0 else 0.0
+
+
 def _pecks(depth: float, p: HoleParams, machine: Machine, feed: list, rapid: list) -> None:
     """G83 retracts to R after each peck and rapids back to ``clearance`` above the last depth;
     G73 only backs off by ``clearance``. Either way each later peck cuts ``Q + clearance``."""
@@ -267,4 +334,4 @@ def _pecks(depth: float, p: HoleParams, machine: Machine, feed: list, rapid: lis
             else:
                 rapid.append(clearance)
         reached = target
-    rapid.append(depth + max(p.return_z_mm - p.r_mm, 0.0))
+    rapid.append(depth + _above(p.return_z_mm, p.r_mm))

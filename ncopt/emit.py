@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ncopt.controllers import profile
 from ncopt.gcode import (
     NUMBER_DECIMALS,
     LineFlag,
@@ -48,7 +49,14 @@ from ncopt.program import XYZ, CutBlock, Group, HoleSet, Modal, Program, Step, S
 from ncopt.reverse import ReversedBlock, reverse_block
 from ncopt.traverse import op_levels
 
-__all__ = ["emit", "format_instruction", "group_script", "prefix_comments", "reversed_view"]
+__all__ = [
+    "emit",
+    "emit_with_spans",
+    "format_instruction",
+    "group_script",
+    "prefix_comments",
+    "reversed_view",
+]
 
 
 @dataclass
@@ -75,20 +83,29 @@ class _Cursor:
 def emit(program: Program) -> str:
     """NC text for ``program``, by the built-in Fanuc-style writer (``ncopt.post`` hands it
     to a shop's own post instead)."""
+    return emit_with_spans(program)[0]
+
+
+def emit_with_spans(program: Program) -> tuple[str, dict[int, tuple[int, int]]]:
+    """``emit``'s text and, for each rewritten group, its lines ``[first, end)`` in it."""
     if not program.plan:
-        return program.text
+        return program.text, {}
     levels = op_levels(program)
     out: list[str] = []
-    line = 0
+    spans: dict[int, tuple[int, int]] = {}
+    line = new_line = 0
     for group in sorted(program.plan, key=lambda g: program.groups[g].first_line):
         g = program.groups[group]
         out.append(program.lines_text(line, g.first_line))
+        new_line += g.first_line - line
         steps = program.plan[group]
-        script = group_script(program, g, steps, levels)
-        out.append(_group_text(program, g, steps, script))
+        text = _group_text(program, g, steps, group_script(program, g, steps, levels))
+        out.append(text)
+        spans[group] = (new_line, new_line + text.count(program.newline))
+        new_line = spans[group][1]
         line = g.end_line
     out.append(program.lines_text(line, program.n_lines))
-    return "".join(out)
+    return "".join(out), spans
 
 
 def _group_text(program: Program, group: Group, steps, script: list[dict]) -> str:
@@ -176,10 +193,12 @@ class _Script:
         p, cur = op.params, self.cur
         order = range(len(op.xy)) if step.holes is None else step.holes
         x0, y0 = (float(v) for v in op.xy[order[0]])
-        if p.return_mode == 98:
+        z = cur.xyz[2]
+        at_level = z == z and (level != level or z >= level)
+        if p.return_mode == 98 and not (at_level and z == p.return_z_mm):
             # G98 returns to the level the cycle starts from: start it there, fresh.
             self._travel((x0, y0), level, p.return_z_mm)
-        elif cur.xyz[2] != cur.xyz[2] or cur.xyz[2] < level:
+        elif p.return_mode != 98 and not at_level:
             self._travel(None, level, level)  # G99: the cycle moves to the hole at this Z
         self._cancel_cycle()  # a fresh cycle: no dwell or peck of the set before carries on
         self._modal(g90=True if not cur.absolute else None)
@@ -371,7 +390,7 @@ def _hole_lines(program: Program, op: HoleSet, step: Step, inch: bool) -> str:
     if p.cycle in (73, 83, 76, 87) and p.q_mm:
         words.append(f"Q{format_number(p.q_mm, inch)}")
     if p.dwell_s:
-        words.append(f"P{round(p.dwell_s * 1000)}")
+        words.append(profile(program.controller).dwell_word(p.dwell_s))
     words.append("F" + format_number(p.feed_mm_min, inch))
     repeat = f" K{p.repeats}" if p.repeats != 1 else ""
     lines = [" ".join(words) + repeat]

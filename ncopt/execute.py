@@ -7,26 +7,29 @@ become barriers (``BARRIER_G``/``KNOWN_M`` below), carried verbatim and never ex
 
 from __future__ import annotations
 
+from ncopt.frames import FRAME_CODES
 from ncopt.gcode import CANNED_CYCLES, LineFlag, line_flags, scan_line
-from ncopt.geometry import ArcError, arc_geometry
+from ncopt.geometry import ARC_COLUMNS, ArcError, arc_geometry
 from ncopt.program import HoleParams
 from ncopt.structure import Builder
 
 __all__ = ["execute_line"]
 
 CYCLES = CANNED_CYCLES
-MODAL_NOOP = frozenset({40, 43, 44, 49, 94})
+# Understood by every profile; each adds its harmless modal codes (ncopt.controllers).
 KNOWN_G = (
     frozenset({0, 1, 2, 3, 4, 17, 18, 19, 20, 21, 28, 53, 80, 90, 91, 98, 99})
     | frozenset(range(54, 60))
     | CYCLES
-    | MODAL_NOOP
 )
+COMP_G = frozenset({40, 41, 42})
+UNKNOWN_ARC = (float("nan"),) * ARC_COLUMNS
 KNOWN_M = frozenset({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 30, 60})
 STOP_M = frozenset({0, 1, 60})  # program stop, optional stop, pallet change
 END_M = frozenset({2, 30})
-# Words that may sit on a line the sequencer can move (a move, an arc, a cycle hole).
-MOVE_LETTERS = frozenset("NGXYZF")
+# Words that may sit on a line the sequencer can move (a move, an arc, a cycle hole); D is
+# the offset of G41/G42 cutter compensation.
+MOVE_LETTERS = frozenset("NGXYZFD")
 ARC_LETTERS = frozenset("NGXYZIJKRF")
 HOLE_LETTERS = frozenset("NGXYZRQPFKL")
 HOLE_G = CYCLES | {98, 99}
@@ -44,6 +47,8 @@ class _Words:
 
 def execute_line(b: Builder, i: int, line: str) -> None:
     code = line.rstrip("\r")
+    if i == 0:
+        code = code.lstrip("\ufeff")  # a UTF-8 byte-order mark (kept in the text)
     stripped = code.strip()
     b.line_start(i)
     b.remember_modal(i)
@@ -51,7 +56,7 @@ def execute_line(b: Builder, i: int, line: str) -> None:
         b.flag(i, 0)
         b.neutral(i)
         return
-    if stripped == "%":
+    if stripped.startswith("%"):  # the tape's start/end mark, with text after it or not
         b.flag(i, LineFlag.UNREAD)
         b.verbatim(i)
         return
@@ -74,7 +79,11 @@ def execute_line(b: Builder, i: int, line: str) -> None:
         return
     if words.barrier:
         b.flag(i, flags | LineFlag.UNREAD)
-        b.barrier(i, line, words.barrier)
+        frame = _frame_code(words)
+        if frame is None:
+            b.barrier(i, line, words.barrier)
+        else:
+            b.frame(i, line, words.barrier, frame, words.values)
         return
     _execute(b, i, words)
 
@@ -86,7 +95,9 @@ def _collect(b: Builder, i: int, scanned: tuple[tuple[str, str, int], ...]) -> _
         if letter in "GM":
             number = float(text)
             if number != int(number):
-                w.barrier = w.barrier or f"{letter}{text} is not interpreted"
+                harmless = letter == "G" and f"{number:g}" in b.profile.harmless_g_decimal
+                if not harmless:
+                    w.barrier = w.barrier or f"{letter}{text} is not interpreted"
                 continue
             if letter == "G":
                 w.g.append((int(number), col))
@@ -102,17 +113,31 @@ def _collect(b: Builder, i: int, scanned: tuple[tuple[str, str, int], ...]) -> _
     return w
 
 
+def _frame_code(w: _Words) -> int | None:
+    """The frame code of a line that holds nothing else (then the position is followed)."""
+    gs = {g for g, _ in w.g}
+    frames = gs & FRAME_CODES.keys()
+    if len(frames) == 1 and gs - frames <= {90} and set(w.values) <= set("NXYZIJKRP") and not w.m:
+        return frames.pop()
+    return None
+
+
 def _barrier_reason(b: Builder, w: _Words) -> str:
-    for g, _ in w.g:
-        if g not in KNOWN_G:
+    gs = {g for g, _ in w.g}
+    for g in gs & FRAME_CODES.keys():
+        return f"frame: {FRAME_CODES[g]}"
+    for g in gs:
+        if g not in KNOWN_G and not b.profile.harmless(g):
             return f"G{g} is not interpreted"
         if 54 <= g <= 59 and g != b.s.wcs:
             return "work offset change"
     for m in w.m:
         if m in (98, 99):
             return "subprogram call"
-        if m not in KNOWN_M:
+        if m not in KNOWN_M and m not in b.profile.harmless_m:
             return f"M{m} is not interpreted"
+    if "E" in w.values and 187 not in gs:  # E: Haas G187's accuracy, else an axis or macro
+        return "unknown address E"
     if "O" in w.values and len(b.rows):
         return "program number inside the program"
     if len([g for g, _ in w.g if g <= 3 or g in CYCLES]) > 1:
@@ -133,7 +158,7 @@ def _execute(b: Builder, i: int, w: _Words) -> None:
     _m_codes(b, i, w.m)
     letters = set(v)
     if 4 in gs:
-        b.add_dwell(_dwell_s(v))
+        b.add_dwell(_dwell_s(b, v))
         b.verbatim(i)
     elif gs & {28, 53}:
         b.machine_move(i, [axis for axis in "XYZ" if axis in v])
@@ -148,10 +173,10 @@ def _execute(b: Builder, i: int, w: _Words) -> None:
         b.verbatim(i)
 
 
-def _dwell_s(v: dict[str, tuple[str, int]]) -> float:
-    """G4: P in milliseconds, X in seconds (Fanuc)."""
+def _dwell_s(b: Builder, v: dict[str, tuple[str, int]]) -> float:
+    """G4: P in the profile's unit (``ncopt.controllers``), X in seconds."""
     if "P" in v:
-        return float(v["P"][0]) / 1000.0
+        return b.profile.dwell_s(v["P"][0], "G4")
     return float(v["X"][0]) if "X" in v else 0.0
 
 
@@ -176,8 +201,12 @@ def _move(b: Builder, i: int, w: _Words, gs: set[int]) -> None:
     v, s = w.values, b.s
     x, y, z = s.target(v)
     letters = set(v)
+    # A line that switches cutter compensation is a move of the cut block it is in; outside
+    # one it is a set-up line (the compensated stretch is never split or re-entered).
+    comp = bool(gs & COMP_G)
     if s.motion <= 1:
-        if letters <= MOVE_LETTERS and gs <= {0, 1} and not w.m:
+        plain = letters <= MOVE_LETTERS and gs <= {0, 1} | COMP_G and not w.m
+        if plain and (b.block_open or not comp):
             b.move_line(i, x, y, z)
         else:
             b.verbatim_move(i, s.motion, x, y, z)
@@ -185,7 +214,8 @@ def _move(b: Builder, i: int, w: _Words, gs: set[int]) -> None:
     arc = _arc_row(b, i, w, (x, y, z))
     if arc is None:
         return
-    if letters <= ARC_LETTERS and gs <= {2, 3} and not w.m:
+    plain = letters <= ARC_LETTERS | {"D"} and gs <= {2, 3} | COMP_G and not w.m
+    if plain and (b.block_open or not comp):
         b.move_line(i, x, y, z, arc=arc)
     else:
         b.verbatim_move(i, 2, x, y, z, arc)
@@ -200,8 +230,10 @@ def _arc_row(b: Builder, i: int, w: _Words, end: tuple[float, float, float]) -> 
     offsets = tuple(s.coordinate(v[k][0]) if k in v else 0.0 for k in "IJK")
     radius = s.coordinate(v["R"][0]) if "R" in v else None
     if not s.known():
-        b.issue(i, col, f"G{s.motion}", "arc from an unknown position")
-        return None
+        # A real control knows where it is (after a subprogram, G28 …); the engine does
+        # not, so the arc cannot be timed: it counts 0 s, with a warning at its line.
+        b.warn(i, f"G{s.motion} from a position the program does not state: not timed")
+        return b.add_arc(UNKNOWN_ARC)
     try:
         geo = arc_geometry(s.xyz, end, s.plane, s.motion == 2, offsets, radius)  # type: ignore[arg-type]
     except ArcError as exc:
@@ -216,7 +248,7 @@ def _cycle_line(b: Builder, i: int, w: _Words, pure: bool, new: bool) -> None:
         if letter in v:
             s.set_cycle_word(letter, s.coordinate(v[letter][0]))
     if "P" in v:
-        s.set_cycle_word("P", float(v["P"][0]) / 1000.0)  # P counts milliseconds
+        s.set_cycle_word("P", b.profile.dwell_s(v["P"][0], f"G{s.cycle}"))
     data = s.cycle_words
     if "Z" not in data:
         b.issue(i, v.get("X", ("", 1))[1], f"G{s.cycle}", "canned cycle without a Z depth")

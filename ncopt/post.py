@@ -13,6 +13,7 @@ import json
 
 import numpy as np
 
+from ncopt.controllers import profile
 from ncopt.emit import emit, group_script, prefix_comments, reversed_view
 from ncopt.gcode import LineFlag
 from ncopt.machine import Machine
@@ -121,11 +122,11 @@ def _op_json(program: Program, step: Step, tool: int) -> dict:
     op = program.ops[step.op]
     comments = list(prefix_comments(program, op.first_line, op.body_line))
     if isinstance(op, HoleSet):
-        return _holes_json(op, step, tool, comments)
+        return _holes_json(program, op, step, tool, comments)
     return _block_json(program, op, step, tool, comments)
 
 
-def _holes_json(op: HoleSet, step: Step, tool: int, comments: list[str]) -> dict:
+def _holes_json(program: Program, op: HoleSet, step: Step, tool: int, comments: list[str]) -> dict:
     order = range(len(op.xy)) if step.holes is None else step.holes
     p = op.params
     return {
@@ -145,6 +146,8 @@ def _holes_json(op: HoleSet, step: Step, tool: int, comments: list[str]) -> dict
             "spindle_rpm": p.spindle_rpm,
             "coolant": p.coolant,
         },
+        # The dwell as this program's control reads it (ncopt.controllers): "" for none.
+        "dwell_word": profile(program.controller).dwell_word(p.dwell_s) if p.dwell_s else "",
         "initial_z_mm": _xyz(op.before_xyz)[2],
         "holes": op.xy[list(order)].tolist(),
     }

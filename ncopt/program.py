@@ -50,6 +50,7 @@ class MoveKind(IntEnum):
     LINE = 1
     ARC = 2
     HOLE = 3
+    FRAME = 4  # no motion: the same point in the coordinates after a frame line
 
 
 class OpKind(StrEnum):
@@ -160,6 +161,7 @@ class Group:
     end_line: int
     modal_out: Modal
     movable: bool = True
+    fixed: str = ""  # why not movable: entry_unknown, cycle_continues, block_unfinished
     state_in: SyncState | None = None  # the machine at the group's first line
     state_out: SyncState | None = None  # and at its end line (the hand-over)
 
@@ -237,6 +239,8 @@ class Program:
     line_flags: np.ndarray = field(repr=False)  # uint32 (n_lines,): ncopt.gcode.LineFlag
     stops: tuple[Stop, ...] = ()
     sync: tuple[SyncState, ...] = ()
+    warnings: tuple[tuple[int, str], ...] = ()  # (line, what the estimate leaves out)
+    controller: str = "fanuc"  # the profile it was read with (ncopt.controllers)
     newline: str = "\n"
     plan: Mapping[int, tuple[Step, ...]] = field(default_factory=dict)
 

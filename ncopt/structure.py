@@ -20,6 +20,7 @@ from array import array
 
 import numpy as np
 
+from ncopt.controllers import profile
 from ncopt.errors import GCodeIssue
 from ncopt.gcode import LineFlag, line_flags, scan_line
 from ncopt.geometry import ARC_COLUMNS
@@ -126,7 +127,9 @@ class Builder:
         self.text, self.line_starts = text, line_starts
         self.n_lines = len(line_starts) - 1
         self.s = ModalState(machine.decimal_point_mode is DecimalPointMode.INCREMENT)
+        self.profile = profile(machine.controller)
         self.issues: list[GCodeIssue] = []
+        self.warnings: list[tuple[int, str]] = []  # (line, what) the estimate leaves out
         self.rows = Rows()
         self.params: dict[HoleParams, int] = {}  # each parameter set once, with its index
         self.param_list: list[HoleParams] = []
@@ -148,6 +151,10 @@ class Builder:
 
     def add_issues(self, issues) -> None:
         self.issues.extend(issues)
+
+    def warn(self, i: int, message: str) -> None:
+        """Something the program does that the engine cannot time or follow exactly."""
+        self.warnings.append((i, message))
 
     def line_text(self, i: int) -> str:
         return self.text[self.line_starts[i] : self.line_starts[i + 1]].rstrip("\r\n")
@@ -185,7 +192,7 @@ class Builder:
         self.group_ops: list[int] = []
         self.group_clear = NAN
         self.group_start: XYZ = (NAN, NAN, NAN)
-        self.group_movable = True
+        self.group_fixed = ""  # why the open group cannot be rewritten ("" if it can)
         self.hole_x, self.hole_y, self.hole_lines = array("d"), array("d"), array("i")
 
     def neutral(self, i: int) -> None:
@@ -200,10 +207,10 @@ class Builder:
 
     def verbatim(self, i: int, drills: bool = False) -> None:
         """A line that stays where it is and closes the open group."""
-        if self.block_open:
-            self.group_movable = False  # a block without its retract: the next line needs it
+        if self.block_open and self._cuts():
+            self.group_fixed = "block_unfinished"  # no retract: the next line needs the block
         if drills and self.holes_open:
-            self.group_movable = False
+            self.group_fixed = "cycle_continues"  # a cycle line with other words goes on
         self.close_op(i)
         self.close_group()
         self.prefix_line = -1
@@ -216,6 +223,16 @@ class Builder:
             # A subprogram, macro, rotary move or coordinate change may leave the tool
             # anywhere (in the coordinates that follow): only an unknown M-code cannot.
             self._moved_somewhere(i, "XYZ")
+
+    def frame(self, i: int, line: str, reason: str, g: int, words) -> None:
+        """A frame line: a wall like a barrier, but the position is followed through it (a
+        FRAME row: no motion, the same point in the new coordinates)."""
+        self.verbatim(i)
+        self.sync.append(self.s.sync_state(i, "barrier"))
+        self.barriers.append(Barrier(i, line.rstrip("\r"), reason))
+        self.s.change_frame(g, words)
+        x, y, z = self.s.xyz
+        self.rows.move(MoveKind.FRAME, i, x, y, z, self.s.feed, -1)
 
     def tool_change(self, i: int) -> None:
         self.verbatim(i)
@@ -265,16 +282,17 @@ class Builder:
         """
         s = self.s
         rapid = s.motion == 0 and arc < 0
+        compensated = s.comp != 40  # a compensated stretch is one unit: no retract, no travel
         if self.block_open:
             self._row(i, rapid, x, y, z, arc)
             retract = z >= self.group_clear and (rapid or (x == s.x and y == s.y))
             s.move_to(x, y, z)
-            if retract:
+            if retract and not compensated:
                 self.close_op(i + 1)
             return
         if self.holes_open:
             self.close_op(i)
-        if rapid and s.known() and self._is_travel(x, y, z):
+        if rapid and s.known() and not compensated and self._is_travel(x, y, z):
             if self.prefix_line < 0:
                 self.prefix_line, self.prefix_xyz = i, s.xyz
                 self.prefix_state = s.sync_state(i, "group")
@@ -373,7 +391,12 @@ class Builder:
             self.group_start = self.prefix_xyz if self.prefix_line >= 0 else s.xyz
             self.group_clear = s.z
             self.group_first = self.prefix_line if self.prefix_line >= 0 else i
-            self.group_movable = s.known() and not any(map(math.isnan, self.group_start))
+            # Where the tool comes from in XY may be unknown (after a subprogram call, then
+            # G43 H Z): the first operation then stays first. Not knowing Z, nothing moves.
+            known = not (math.isnan(s.z) or math.isnan(self.group_start[2]))
+            self.group_fixed = "" if known else "entry_unknown"
+            if s.comp != 40:  # the travel into it is compensated: it cannot change
+                self.group_fixed = "cutter_comp"
             if self.prefix_line >= 0 and self.prefix_state is not None:
                 self.group_state_in = self.prefix_state
             elif self.line_state is not None and self.line_state.line == i:
@@ -467,7 +490,8 @@ class Builder:
                 first_line=self.group_first,
                 end_line=last.end_line,
                 modal_out=last.modal_out,
-                movable=self.group_movable,
+                movable=not self.group_fixed,
+                fixed=self.group_fixed,
                 state_in=self.group_state_in,
                 state_out=self.group_state_out,
             )
@@ -487,7 +511,7 @@ class Builder:
                 return group
             if flags & (LineFlag.AXIS | LineFlag.UNREAD) or i in ends:
                 break
-        return dataclasses.replace(group, movable=False)
+        return dataclasses.replace(group, movable=False, fixed="cycle_continues")
 
     def finish(self) -> Program:
         self.close_op(self.n_lines)
@@ -495,7 +519,8 @@ class Builder:
         self.sync.append(self.s.sync_state(self.lines_read, "end"))
         for i in range(self.lines_read, self.n_lines):  # after the program's end: not executed
             line = self.line_text(i)
-            self.flags[i] = line_flags(scan_line(line, i + 1)) if line.strip() != "%" else 1
+            unread = line.strip().startswith("%")
+            self.flags[i] = LineFlag.UNREAD if unread else line_flags(scan_line(line, i + 1))
         newline = "\r\n" if "\r\n" in self.text[:4096] else "\n"
         self.groups = [self._hand_over_checked(g) for g in self.groups]
         return Program(
@@ -511,5 +536,7 @@ class Builder:
             line_flags=self.flags,
             stops=tuple(self.stops),
             sync=tuple(self.sync),
+            warnings=tuple(self.warnings),
+            controller=self.profile.name.value,
             newline=newline,
         )

@@ -67,6 +67,7 @@ class VerifyReport:
     first_difference: str | None = None
     holes: int = 0
     blocks: int = 0
+    checks: tuple[tuple[str, bool, str], ...] = ()  # (rule, passed, what it proved or found)
 
     def __bool__(self) -> bool:
         return self.ok
@@ -81,23 +82,61 @@ def verify_equivalent(
 ) -> VerifyReport:
     """Prove ``new`` machines what ``old`` does (see the module docstring for the rules)."""
     matched: list[np.ndarray] = []
-    checks = (
-        lambda: _barriers(old, new) or _stops(old, new),
-        lambda: _tools(old, new, allow_tool_regroup),
-        lambda: _holes(old, new),
-        lambda: _blocks(old, new, allow_block_reversal, matched),
-        lambda: _loose_feeds(old, new, allow_tool_regroup),
-        lambda: _precedence(old, new, matched[0]),
-        lambda: traverse_problem(
-            old, new, _hole_partners(old, new), matched[0], allow_tool_regroup
+    regroup = allow_tool_regroup
+    n_blocks = sum(isinstance(o, CutBlock) for o in old.ops)
+    rules = (
+        ("barriers", lambda: _barriers(old, new) or _stops(old, new), _said_walls(old)),
+        ("tools", lambda: _tools(old, new, regroup), _said_tools(old, new)),
+        ("holes", lambda: _holes(old, new), f"{old.hole_count} {_HOLES_SAME}"),
+        (
+            "blocks",
+            lambda: _blocks(old, new, allow_block_reversal, matched),
+            f"{n_blocks} cut blocks: entered at the same point, the same moves",
         ),
-        lambda: handover_problem(old, new, allow_tool_regroup),
+        ("loose_feeds", lambda: _loose_feeds(old, new, regroup), "feed moves outside blocks"),
+        ("order", lambda: _precedence(old, new, matched[0]), _ORDER_SAME),
+        (
+            "safety",
+            lambda: traverse_problem(old, new, _hole_partners(old, new), matched[0], regroup),
+            _TRAVEL_SAFE,
+        ),
+        ("handover", lambda: handover_problem(old, new, regroup), _HANDOVER_SAME),
     )
-    for check in checks:  # in turn: later checks rely on what earlier ones proved
+    checks: list[tuple[str, bool, str]] = []
+    for rule, check, said in rules:  # in turn: later checks rely on what earlier ones proved
         problem = check()
         if problem:
-            return VerifyReport(False, problem)
-    return VerifyReport(True, None, old.hole_count, sum(isinstance(o, CutBlock) for o in old.ops))
+            checks.append((rule, False, problem))
+            checks += [(later, False, "not checked") for later, _, _ in rules[len(checks) :]]
+            return VerifyReport(False, problem, checks=tuple(checks))
+        checks.append((rule, True, said))
+    return VerifyReport(True, None, old.hole_count, n_blocks, tuple(checks))
+
+
+_HOLES_SAME = (
+    "holes: the same place, cycle, depth, R, Q, dwell, feed, repeats, spindle speed, tool, "
+    "coolant and return level"
+)
+_ORDER_SAME = (
+    "work on the same material in the same order (a tap after its drill, finishing after roughing)"
+)
+_TRAVEL_SAFE = "every traverse at or above the heights the original travelled at around the work"
+_HANDOVER_SAME = "the same position and modes at every subprogram, stop, tool change and the end"
+
+
+def _said_walls(old: Program) -> str:
+    barriers = f"{len(old.barriers)} barrier{'' if len(old.barriers) == 1 else 's'}"
+    stops = f"{len(old.stops)} program stop{'' if len(old.stops) == 1 else 's'}"
+    return f"{barriers} and {stops} kept: same text, same order, nothing moved across them"
+
+
+def _said_tools(old: Program, new: Program) -> str:
+    a = [t for _, t in old.tool_changes]
+    b = [t for _, t in new.tool_changes]
+    order = " → ".join(f"T{t}" for t in b) or "no tool change"
+    return f"tool order {order}" + (
+        f" ({len(a) - len(b)} changes fewer)" if len(b) < len(a) else ""
+    )
 
 
 def verify_air_cut(old: Program, new: Program, above_z_mm: float) -> VerifyReport:
@@ -152,7 +191,7 @@ def _air_rows(old: Program, new: Program, above_z_mm: float) -> str:
 
 
 def _move_words(m, r: int) -> str:
-    kind = {0: "G0", 1: "G1", 2: "arc", 3: "hole"}[int(m.kind[r])]
+    kind = {0: "G0", 1: "G1", 2: "arc", 3: "hole", 4: "frame change"}[int(m.kind[r])]
     x, y, z = (float(v) for v in m.end[r])
     return f"{kind} to X{_n(x)} Y{_n(y)} Z{_n(z)}"
 

@@ -161,9 +161,9 @@ namespace NcOptimizer.Examples
             double q = Json.Num(p, "q_mm");
             if ((cycle == 73 || cycle == 83 || cycle == 76 || cycle == 87) && q != 0.0)
                 words.Add("Q" + Format.Num(q, inch));
-            double dwell = Json.Num(p, "dwell_s");
-            if (dwell != 0.0)
-                words.Add("P" + ((long)Math.Round(dwell * 1000.0)).ToString(CultureInfo.InvariantCulture));
+            string dwell = Json.Str(step, "dwell_word");  // in the unit the control reads
+            if (dwell.Length > 0)
+                words.Add(dwell);
             words.Add("F" + Format.Num(Json.Num(p, "feed_mm_min"), inch));
             int repeats = Json.Int(p, "repeats");
             string repeat = repeats != 1 ? " K" + repeats.ToString(CultureInfo.InvariantCulture) : "";
