@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ncopt.controllers import profile
 from ncopt.machine import Machine, trapezoid_time_array, trapezoid_time_s
 from ncopt.program import HoleParams, MoveKind, Program
 
@@ -82,8 +83,8 @@ def estimate_cycle_time(program: Program, machine: Machine) -> CycleTime:
     for it, re-parsed, so the estimate always describes real NC text.
     """
     if program.plan:
-        from ncopt.emit import emit
         from ncopt.interpreter import parse_program
+        from ncopt.writer import emit
 
         program = parse_program(emit(program), machine)
     m = program.motion
@@ -95,7 +96,7 @@ def estimate_cycle_time(program: Program, machine: Machine) -> CycleTime:
     rapid_d = float(np.linalg.norm(delta[rapid], axis=1).sum())
     feed_t, feed_d, n_feed = _feed_time(program, machine, delta)
     holes = _holes_time(program, machine, start)
-    tool_change = len(program.tool_changes) * machine.tool_change_s
+    tool_change = _tool_change_s(program, machine)
     spindle = len(program.spindle_starts) * machine.spindle_start_s
     dwell = float(m.dwell_after.sum()) + holes["dwell"]
     rapid_s = float(rapid_t.sum()) + holes["rapid"]
@@ -118,6 +119,17 @@ def estimate_cycle_time(program: Program, machine: Machine) -> CycleTime:
     )
 
 
+def _tool_change_s(program: Program, machine: Machine) -> float:
+    """Every M6 a full change, except one of the tool already in the spindle: what that costs
+    depends on the control (``ncopt.controllers``: Haas ignores it, Mach3's macro runs)."""
+    share = profile(program.controller).same_tool_change
+    total, spindle = 0.0, None
+    for _, tool in program.tool_changes:
+        total += machine.tool_change_s * (share if tool == spindle else 1.0)
+        spindle = tool
+    return total
+
+
 def untimed_rows(program: Program) -> np.ndarray:
     """Motion rows that start where the program does not say (after G28, a subprogram call,
     or before the first position) and move an axis whose start is unknown: they are timed
@@ -128,8 +140,7 @@ def untimed_rows(program: Program) -> np.ndarray:
     start = np.vstack([np.full((1, 3), np.nan), m.end[:-1]])
     moves = np.isnan(start) & np.isfinite(m.end)
     moves[m.kind == MoveKind.FRAME] = False  # a frame change is no motion
-    if m.kind[0] != MoveKind.HOLE:
-        moves[0] = False
+    moves[0] = False  # from the machine's start position, which no program states
     moves[m.kind == MoveKind.HOLE, 2] = False  # a hole's Z goes to R from wherever it is
     arcs = (m.kind == MoveKind.ARC) & ~np.isfinite(m.arcs[m.aux, 0] if len(m.arcs) else True)
     return np.flatnonzero(moves.any(axis=1) | arcs)

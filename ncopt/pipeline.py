@@ -22,7 +22,6 @@ from typing import Any
 
 from ncopt.budget import Budget
 from ncopt.cycle_time import CycleTime
-from ncopt.emit import emit_with_spans
 from ncopt.errors import GCodeError, NcError
 from ncopt.interpreter import parse_program
 from ncopt.machine import Machine
@@ -34,6 +33,7 @@ from ncopt.report import group_rows, verification_json
 from ncopt.subprograms import cycle_time
 from ncopt.transforms import Transformed, Transforms, apply_transforms
 from ncopt.verify import VerifyReport, verify_equivalent
+from ncopt.writer import emit_with_spans
 
 __all__ = [
     "OUT_COLUMNS",
@@ -171,7 +171,7 @@ def make_post(setting: str):
 
     spec = PostSpec.parse(setting)
     if spec is None:
-        return None  # ncopt.emit's built-in Fanuc-style post
+        return None  # ncopt.writer's built-in Fanuc-style post
     preflight(spec)  # in a child: a broken runtime must not abort the work horse
     post = DotNetPost(spec)
     log.info("post-processor: %s from %s", spec.class_name, spec.dll_path)

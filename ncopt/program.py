@@ -11,7 +11,7 @@ per line) and describes it as:
 - ``barriers``: lines carried verbatim that nothing is moved across.
 
 The sequencer builds a reordered program with ``ncopt.plan.reorder`` (a list of :class:`Step`
-per group) and writes it with ``ncopt.emit``; lines of groups it does not touch are re-emitted
+per group) and writes it with ``ncopt.writer``; lines of groups it does not touch are re-emitted
 byte-identical.
 """
 
