@@ -142,8 +142,11 @@ def untimed_rows(program: Program) -> np.ndarray:
     moves[m.kind == MoveKind.FRAME] = False  # a frame change is no motion
     moves[0] = False  # from the machine's start position, which no program states
     moves[m.kind == MoveKind.HOLE, 2] = False  # a hole's Z goes to R from wherever it is
-    arcs = (m.kind == MoveKind.ARC) & ~np.isfinite(m.arcs[m.aux, 0] if len(m.arcs) else True)
-    return np.flatnonzero(moves.any(axis=1) | arcs)
+    untimed = moves.any(axis=1)
+    arcs = np.flatnonzero(m.kind == MoveKind.ARC)
+    if len(arcs):  # an arc from an unknown position has no geometry
+        untimed[arcs] |= ~np.isfinite(m.arcs[m.aux[arcs], 0])
+    return np.flatnonzero(untimed)
 
 
 def travel_by_row(program: Program, machine: Machine) -> tuple[np.ndarray, np.ndarray]:

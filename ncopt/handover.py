@@ -61,8 +61,10 @@ def traverse_problem(
     if k > 1:
         a, b = partner[:-1], partner[1:]
         holes = (to.item_kind[a] == ItemKind.HOLE) & (to.item_kind[b] == ItemKind.HOLE)
-        hop[1:k] = holes & (to.item_op[a] == to.item_op[b]) & (to.item_op[a] >= 0)
-        hop[1:k] &= tn.rows_in[1:k] == 1
+        hop[1:k] = holes & (to.item_set[a] == to.item_set[b]) & (tn.rows_in[1:k] == 1)
+        # ... at the level both return to (the set's own hop level)
+        back = _return_levels(old, to.item_row)
+        hop[1:k] &= np.abs(back[a] - back[b]) <= _TOL_MM
     rows = np.flatnonzero((tn.row_traverse >= 0) & tn.xy_moving & np.isfinite(tn.seg_z))
     t = tn.row_traverse[rows]
     need = required[t]
@@ -96,6 +98,11 @@ def _lowest_travel(old: Program, to: Traverses, tools: np.ndarray) -> np.ndarray
         if len(mine):
             out[tools == tool] = mine.min()
     return out
+
+
+def _return_levels(program: Program, rows: np.ndarray) -> np.ndarray:
+    """The Z each item ends at (a hole: its return level)."""
+    return program.motion.end[rows, 2] if len(rows) else np.zeros(0)
 
 
 def _old_items_of_new(old, new, to: Traverses, tn: Traverses, hole_new, block_new, regroup):

@@ -22,6 +22,8 @@ travel the emitter writes are both stated in them (docs/engine.md, "Safety").
 [50.0, 2.0, 30.0]
 >>> op_levels(p, t)
 (array([50.]), array([30.]))
+>>> t.item_set.tolist()  # one cycle line and its modal line: one set
+[0, 0]
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ncopt.gcode import LineFlag
 from ncopt.program import CutBlock, HoleSet, MoveKind, Program
 
 __all__ = ["ItemKind", "Traverses", "op_levels", "traverses"]
@@ -48,16 +51,19 @@ class Traverses:
     """Items and the traverses between them (numpy columns).
 
     ``item_row`` (k,): first motion row of each item, ``item_kind`` (k,) ``ItemKind``,
-    ``item_op`` (k,) the operation holding it or -1. ``level`` (k + 1,): traverse ``t`` runs
-    before item ``t`` (``level[k]`` after the last item). ``row_traverse`` (n,): the traverse
-    each motion row moves in, -1 for rows of an item's work; ``xy_moving`` (n,): the row's
-    traverse part moves in XY; ``seg_z`` (n,): the Z at which it does. ``rows_in`` (k + 1,):
-    how many rows each traverse has.
+    ``item_op`` (k,) the operation holding it or -1, ``item_set`` (k,) its *set*: the holes
+    of one cycle line and the modal lines after it (a set may hold several operations when
+    a repeat count splits it), every other item a set of its own. ``level`` (k + 1,):
+    traverse ``t`` runs before item ``t`` (``level[k]`` after the last item).
+    ``row_traverse`` (n,): the traverse each motion row moves in, -1 for rows of an item's
+    work; ``xy_moving`` (n,): the row's traverse part moves in XY; ``seg_z`` (n,): the Z at
+    which it does. ``rows_in`` (k + 1,): how many rows each traverse has.
     """
 
     item_row: np.ndarray
     item_kind: np.ndarray
     item_op: np.ndarray
+    item_set: np.ndarray
     level: np.ndarray
     row_traverse: np.ndarray
     xy_moving: np.ndarray
@@ -94,10 +100,18 @@ def traverses(program: Program) -> Traverses:
     level = _levels(k + 1, row_traverse, xy_moving, seg_z, start[:, 2], m.end[:, 2], hole)
     kinds = np.where(hole[items], ItemKind.HOLE, np.where(feed[items], ItemKind.FEED, 1))
     rows_in = np.bincount(row_traverse[row_traverse >= 0], minlength=k + 1)[: k + 1]
+    # A hole continues the set of the hole before it when it is reached by its own XY move
+    # alone, on a line that states no cycle code (a modal hole line).
+    states_cycle = (program.line_flags[m.line[items]] & LineFlag.MOTION_GROUP) > 0
+    is_hole = hole[items]
+    joins = is_hole & np.concatenate([[False], is_hole[:-1]]) & ~states_cycle
+    joins &= rows_in[:k] == 1
+    item_set = np.cumsum(~joins) - 1
     return Traverses(
         item_row=items,
         item_kind=kinds.astype(np.int8),
         item_op=op_of[items],
+        item_set=item_set,
         level=level,
         row_traverse=row_traverse,
         xy_moving=xy_moving,
@@ -121,36 +135,28 @@ def _levels(size, row_traverse, xy_moving, seg_z, start_z, end_z, hole) -> np.nd
 
 
 def op_levels(program: Program, t: Traverses | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """``(arrive, leave)`` per operation: the levels of the traverses before its first item
-    and after its last one (NaN where unknown)."""
+    """``(arrive, leave)`` per operation: the levels of the traverses before the first item
+    and after the last item of its set (NaN where unknown)."""
     t = t or traverses(program)
-    n_ops = len(program.ops)
-    arrive = np.full(n_ops, np.nan)
-    leave = np.full(n_ops, np.nan)
-    first = np.full(n_ops, -1, dtype=np.int64)
-    last = np.full(n_ops, -1, dtype=np.int64)
+    arrive_item, leave_item = item_levels(program, t)
+    arrive = np.full(len(program.ops), np.nan)
+    leave = np.full(len(program.ops), np.nan)
     in_op = np.flatnonzero(t.item_op >= 0)
-    ops = t.item_op[in_op]
-    # Items come in program order: the first and the last of each operation.
-    first[ops[::-1]] = in_op[::-1]
-    last[ops] = in_op
-    has = first >= 0
-    arrive[has] = t.level[first[has]]
-    leave[has] = t.level[last[has] + 1]
+    arrive[t.item_op[in_op]] = arrive_item[in_op]
+    leave[t.item_op[in_op]] = leave_item[in_op]
     return arrive, leave
 
 
 def item_levels(program: Program, t: Traverses) -> tuple[np.ndarray, np.ndarray]:
-    """``(arrive, leave)`` per item: its operation's levels, or for an item outside any
-    operation (a hole on a line with other words, a loose feed move) its own."""
-    arrive_op, leave_op = op_levels(program, t)
+    """``(arrive, leave)`` per item: the levels of the traverses before the first and after
+    the last item of its set."""
     k = len(t.item_row)
-    arrive = t.level[:k].copy()
-    leave = t.level[1 : k + 1].copy()
-    in_op = t.item_op >= 0
-    arrive[in_op] = arrive_op[t.item_op[in_op]]
-    leave[in_op] = leave_op[t.item_op[in_op]]
-    return arrive, leave
+    n_sets = int(t.item_set[-1]) + 1 if k else 0
+    first = np.full(n_sets, k, dtype=np.int64)
+    last = np.full(n_sets, -1, dtype=np.int64)
+    np.minimum.at(first, t.item_set, np.arange(k))
+    np.maximum.at(last, t.item_set, np.arange(k))
+    return t.level[first[t.item_set]], t.level[last[t.item_set] + 1]
 
 
 def hole_sets_of(program: Program) -> list[HoleSet]:
