@@ -185,17 +185,31 @@ def _seconds_between(start: str, end: str | None) -> float | None:
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
 
 
+VALUE_COLUMN = 4  # in the grid's accessible table: 1 Row, 2 Key, 3 Name, 4 Value, 5 Unit
+SELECTED = "() => (document.querySelector('td[aria-selected=\"true\"]') || {}).id || ''"
+
+
 def _edit_first_value(page, text: str) -> None:
-    """Type ``text`` into the machine sheet's first value: row 1, past the key and name."""
+    """Type ``text`` into the machine sheet's first value (row 1 of the Value column)."""
     grid = page.locator("[data-testid='stDataFrame']").first
     grid.wait_for(timeout=30_000)
+    _settled(page)
     box = grid.bounding_box()
-    page.mouse.click(box["x"] + 150, box["y"] + 36 + 16)  # first row, key column
-    page.keyboard.press("ArrowRight")  # the name column (read-only)
-    page.keyboard.press("ArrowRight")  # the value column
+    page.mouse.click(box["x"] + 150, box["y"] + 36 + 16)  # somewhere in the first row
+    # The grid is a canvas; its accessible twin says which cell is selected. Step to the
+    # value column from wherever the click landed (column widths follow the layout), and
+    # wait for each step to show there before the next.
+    page.wait_for_function(f"() => ({SELECTED})().startsWith('glide-cell-')")
+    for _ in range(8):
+        selected = page.evaluate(SELECTED)
+        column = int(selected.split("-")[2])
+        if column == VALUE_COLUMN:
+            break
+        page.keyboard.press("ArrowRight" if column < VALUE_COLUMN else "ArrowLeft")
+        page.wait_for_function(f"() => ({SELECTED})() !== {selected!r}")
     # Open the cell editor first: keys typed before it has focus are lost.
     page.keyboard.press("Enter")
-    editor = page.locator("textarea.gdg-input, input.gdg-input").first
+    editor = page.locator("textarea.gdg-input:not([disabled]), input.gdg-input").first
     editor.wait_for(timeout=5_000)
     editor.fill(text)
     page.keyboard.press("Enter")
