@@ -102,9 +102,11 @@ def traverses(program: Program) -> Traverses:
     rows_in = np.bincount(row_traverse[row_traverse >= 0], minlength=k + 1)[: k + 1]
     # A hole continues the set of the hole before it when it is reached by its own XY move
     # alone, on a line that states no cycle code (a modal hole line).
-    states_cycle = (program.line_flags[m.line[items]] & LineFlag.MOTION_GROUP) > 0
+    lines = m.line[items]
+    states_cycle = (program.line_flags[lines] & LineFlag.MOTION_GROUP) > 0
+    same_line = np.concatenate([[False], lines[1:] == lines[:-1]])  # a repeat in G91
     is_hole = hole[items]
-    joins = is_hole & np.concatenate([[False], is_hole[:-1]]) & ~states_cycle
+    joins = is_hole & np.concatenate([[False], is_hole[:-1]]) & (~states_cycle | same_line)
     joins &= rows_in[:k] == 1
     item_set = np.cumsum(~joins) - 1
     return Traverses(
