@@ -341,6 +341,11 @@ def supervise(folder: Path, job_id: str) -> int:
             },
         )
         return 1
+    finally:
+        # After the final state is written and the slot freed: hooks cannot change the outcome.
+        from job_hooks import run_hooks
+
+        run_hooks(folder, job_id)
 
 
 # ---------------------------------------------------------------------------------- work horse

@@ -21,6 +21,7 @@ from ncopt.scenario.folder import (
     scenario_xlsx_path,
 )
 from ncopt.scenario.schema import (
+    EXTRA_SETTING_KEYS,
     SETTING_DESCRIPTIONS,
     SETTING_KEYS,
     SHEETS,
@@ -34,6 +35,7 @@ from ncopt.scenario.schema import (
     ToolType,
     sheet_spec,
     template_sheets,
+    webhook_urls,
 )
 from ncopt.scenario.validate import check_sheets, program_tools, validate_sheets
 from ncopt.scenario.workbook import (
@@ -45,6 +47,7 @@ from ncopt.scenario.workbook import (
 )
 
 __all__ = [
+    "EXTRA_SETTING_KEYS",
     "PROGRAMS_DIR",
     "SETTING_DESCRIPTIONS",
     "SETTING_KEYS",
@@ -72,6 +75,7 @@ __all__ = [
     "template_sheets",
     "typed_text",
     "validate_sheets",
+    "webhook_urls",
     "write_bytes_atomic",
     "write_sheets",
 ]
