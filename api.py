@@ -76,6 +76,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     _install_error_handlers(app)
+    app.add_api_route("/health", health, methods=["GET"])
     app.add_api_route("/scenarios", list_scenarios, methods=["GET"])
     app.add_api_route(SCENARIO_PATH, get_scenario, methods=["GET"])
     jobs = SCENARIO_PATH + "/jobs"
@@ -123,6 +124,12 @@ def _job_url(ref: ScenarioRef, job_id: str) -> str:
 
 
 # ------------------------------------------------------------------------------------ scenarios
+
+
+async def health(request: Request) -> dict[str, Any]:
+    """No token needed: the API answers, and how many clients follow job events now."""
+    feeds = request.app.state.feeds
+    return {"status": "ok", "version": VERSION, "event_clients": feeds.client_count()}
 
 
 def list_scenarios(credentials: Credentials) -> list[dict[str, Any]]:

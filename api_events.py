@@ -11,7 +11,6 @@ inotify sees nothing. The feed only reads: a client that disconnects, or never r
 reach the job (its supervisor never waits on anyone).
 """
 
-
 import asyncio
 import contextlib
 import json
