@@ -80,3 +80,8 @@ def record_completion(summary: dict) -> None:
         raise RuntimeError(f"handler failure {count}")
     with open(folder / "handled.jsonl", "a") as fh:
         fh.write(json.dumps(summary) + "\n")
+
+
+def hangs(summary: dict) -> None:
+    """A handler stuck in a call that never returns."""
+    time.sleep(60)
