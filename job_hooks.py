@@ -100,9 +100,9 @@ def _targets(folder: Path) -> list[Target]:
 def _settings_urls(folder: Path) -> tuple[str, ...]:
     """``webhook_urls`` of the scenario's settings sheet, read on its own so a scenario whose
     other sheets are broken (the very job that failed) still reports."""
-    from ncopt.scenario import scenario_xlsx_path
-
-    xlsx = scenario_xlsx_path(folder)
+    # ncopt.scenario.scenario_xlsx_path names it so; importing that package costs a second
+    # (pandas, openpyxl), which every job would pay at its end even with no hooks set.
+    xlsx = folder / f"{folder.name}.xlsx"
     if not _mentions(xlsx, b"webhook_urls"):
         return ()  # the common case, found without importing pandas and openpyxl
     from ncopt.scenario import read_sheets, webhook_urls
@@ -137,10 +137,13 @@ def _mentions(xlsx: Path, word: bytes) -> bool:
 
 
 def _data_dir_urls() -> tuple[str, ...]:
+    path = data_dir() / ".ncopt" / HOOKS_FILE
+    if not path.exists():
+        return ()
     from ncopt.scenario import webhook_urls
 
     try:
-        config = read_json(data_dir() / ".ncopt" / HOOKS_FILE) or {}
+        config = read_json(path) or {}
         return webhook_urls(" ".join(config.get("urls") or ()))
     except (JobError, ValueError, AttributeError, TypeError) as exc:
         log.warning("hooks: %s ignored: %s", HOOKS_FILE, exc)
