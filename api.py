@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import socket
 import zipfile
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -27,7 +29,7 @@ import processing
 from api_access import Problem, ScenarioRef, caller_token, check_job_id, jsonable, scenario_ref
 from jobstore import ACTIVE_STATES, JobError, JobState, NoResultError, ResultError
 
-__all__ = ["PREFIX", "create_app"]
+__all__ = ["PREFIX", "create_app", "nodelay_listeners"]
 
 PREFIX = "/api/v1"
 VERSION = "1.0"
@@ -90,6 +92,35 @@ def create_app() -> FastAPI:
     app.add_api_route(SCENARIO_PATH + "/result/programs.zip", get_programs_zip, methods=["GET"])
     api_events.add_routes(app, SCENARIO_PATH + "/events", Scenario)
     return app
+
+
+def nodelay_listeners() -> int:
+    """Turn on ``TCP_NODELAY`` for this process's listening TCP sockets; returns how many.
+
+    ``streamlit run`` binds its listener with ``proto=0``, and asyncio sets ``TCP_NODELAY`` on
+    accepted sockets only when ``proto == IPPROTO_TCP`` (uvicorn issue #3149 has the same cause).
+    With Nagle on, the body of every response after the first on a kept-alive connection waits
+    for the client's delayed ACK: 40 ms per request. Linux copies the option from the listener
+    to each accepted socket, so setting it once on the listener, before the first accept, is
+    enough. Call it while the server starts; elsewhere than Linux it finds nothing.
+    """
+    fds = os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else []
+    count = 0
+    for name in fds:
+        try:
+            sock = socket.socket(fileno=int(name))
+        except OSError:
+            continue  # not a socket
+        try:
+            listening = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
+            if listening and sock.family in (socket.AF_INET, socket.AF_INET6):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                count += 1
+        except OSError:
+            pass
+        finally:
+            sock.detach()  # the descriptor stays its owner's
+    return count
 
 
 def _install_error_handlers(app: FastAPI) -> None:

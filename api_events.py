@@ -13,6 +13,7 @@ reach the job (its supervisor never waits on anyone).
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import time
@@ -41,12 +42,20 @@ ENDED = frozenset({"idle", *(s.value for s in TERMINAL_STATES)})
 
 @dataclass(frozen=True)
 class Event:
+    """One event, encoded once however many clients it goes to."""
+
     kind: str  # "status" | "log" | "end"
     data: dict[str, Any]
     seq: int
 
+    @functools.cached_property
+    def data_json(self) -> str:
+        return json.dumps(self.data, ensure_ascii=False)
+
+    @functools.cached_property
     def text(self) -> str:
-        return json.dumps({"event": self.kind, "id": self.seq, "data": self.data})
+        """The WebSocket message: ``{"event", "id", "data"}``."""
+        return f'{{"event": "{self.kind}", "id": {self.seq}, "data": {self.data_json}}}'
 
 
 @dataclass
@@ -247,7 +256,7 @@ def add_routes(app: FastAPI, path: str, scenario_dependency: Any) -> None:
         sub = feeds.subscribe(ref)
         try:
             while (event := await sub.next()) is not None:
-                yield ServerSentEvent(data=event.data, event=event.kind, id=str(event.seq))
+                yield ServerSentEvent(raw_data=event.data_json, event=event.kind, id=str(event.seq))
                 if event.kind == "end":
                     return
         finally:
@@ -285,7 +294,7 @@ async def _pump(websocket: WebSocket, sub: Subscriber) -> None:
             if event is None:
                 await websocket.close(code=1013, reason="client fell behind")
                 return
-            await websocket.send_text(event.text())
+            await websocket.send_text(event.text)
             if event.kind == "end":
                 await websocket.close(code=1000)
                 return

@@ -36,4 +36,5 @@ else:
 
     import api
 
+    api.nodelay_listeners()  # the listener is bound by now; see the function for why
     app = st.App(__file__, routes=[Mount(api.PREFIX, app=api.create_app())])

@@ -22,18 +22,27 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 API = "/api/v1"
+ENTRY = "bench.api:fixed_work"
 
 
 def fixed_work(conf, progress=None, should_stop=None):
-    """Engine stand-in for the slow-down test: a fixed amount of CPU work, reporting progress
-    20 times a second as the engine does, so clients have events to follow."""
+    """Engine stand-in for the slow-down test: a fixed amount of CPU work (``rounds``),
+    reporting progress 20 times a second as the engine does, so clients have events to follow;
+    or, with ``idle_s``, a job that only waits."""
     knobs = json.loads((Path(conf["scenario_dir"]) / "knobs.json").read_text())
+    if "idle_s" in knobs:  # a job that waits, for timing requests while one runs
+        end = time.monotonic() + float(knobs["idle_s"])
+        while time.monotonic() < end and not should_stop():
+            progress(stage="waiting")
+            time.sleep(0.05)
+        knobs["rounds"] = 1
     rounds, block = int(knobs["rounds"]), b"x" * 65536
     last = 0.0
     for i in range(rounds):
@@ -100,22 +109,31 @@ def _wait_state(client, name: str, states: set[str], timeout_s: float = 120.0) -
     raise TimeoutError(f"{name} never reached {states}")
 
 
-def bench_posts(client, data: Path, n: int) -> list[float]:
-    """One POST per scenario, each after the previous job ended (no load from other jobs)."""
-    times = []
+def bench_posts(client, data: Path, n: int) -> tuple[list[float], list[float]]:
+    """POST → 202 over HTTP, alternating with ``start_optimization_async`` called in this
+    process on a twin scenario (the job layer's own cost, measured under the same load).
+    Each start waits for the previous job to end, so no job loads the machine meanwhile."""
+    import processing
+
+    posts, direct = [], []
     for i in range(n):
-        name = f"post{i:03d}"
+        name, twin = f"post{i:03d}", f"direct{i:03d}"
         _scenario(data, name, rounds=1)
+        _scenario(data, twin, rounds=1)
         t0 = time.perf_counter()
         answer = client.post(f"/scenarios/bench/{name}/jobs")
-        times.append((time.perf_counter() - t0) * 1000)
+        posts.append((time.perf_counter() - t0) * 1000)
         assert answer.status_code == 202, answer.text
         _wait_state(client, name, {"succeeded", "failed"})
-    return times
+        t0 = time.perf_counter()
+        processing.start_optimization_async("bench", twin, entry=ENTRY)
+        direct.append((time.perf_counter() - t0) * 1000)
+        _wait_state(client, twin, {"succeeded", "failed"})
+    return posts, direct
 
 
 def bench_gets(client, data: Path, n: int) -> list[float]:
-    _scenario(data, "status", rounds=10**9)  # runs until cancelled
+    _scenario(data, "status", idle_s=600)  # runs until cancelled
     client.post("/scenarios/bench/status/jobs")
     _wait_state(client, "status", {"running"})
     times = []
@@ -148,24 +166,44 @@ async def _follow(url: str, token: str, name: str, latencies: list[float]) -> No
             seen = beat
 
 
-def run_watched(client, url: str, token: str, data: Path, name: str, rounds: int, n: int):
-    """One fixed-work job followed by ``n`` WebSocket clients: (run time s, latencies s)."""
-    _scenario(data, name, rounds=rounds)
-    latencies: list[float] = []
+@dataclass(frozen=True)
+class Run:
+    job_s: float  # started_at → finished_at of the job
+    server_cpu_s: float  # CPU the server process spent meanwhile
+    latencies_s: tuple[float, ...]
 
-    async def main() -> None:
+
+def run_watched(client, server_pid: int, ctx: dict, name: str, clients: int) -> Run:
+    """One fixed-work job, followed by ``clients`` WebSocket clients (none: only polled)."""
+    import psutil
+
+    _scenario(ctx["data"], name, rounds=ctx["work"])
+    latencies: list[float] = []
+    server = psutil.Process(server_pid)
+    cpu0 = sum(server.cpu_times()[:2])
+
+    async def follow_job() -> None:
         client.post(f"/scenarios/bench/{name}/jobs").raise_for_status()
-        followers = [_follow(url, token, name, latencies) for _ in range(n)]
+        followers = [_follow(ctx["url"], ctx["token"], name, latencies) for _ in range(clients)]
         await asyncio.gather(*followers)
 
-    if n:
-        asyncio.run(main())
+    if clients:
+        asyncio.run(follow_job())
     else:
         client.post(f"/scenarios/bench/{name}/jobs").raise_for_status()
+        _wait_files(name)  # not over HTTP: the server's CPU is what this compares
     status = _wait_state(client, name, {"succeeded", "failed"})
+    cpu = sum(server.cpu_times()[:2]) - cpu0
     started = dt.datetime.fromisoformat(status["started_at"])
     finished = dt.datetime.fromisoformat(status["finished_at"])
-    return (finished - started).total_seconds(), latencies
+    return Run((finished - started).total_seconds(), cpu, tuple(latencies))
+
+
+def _wait_files(name: str) -> None:
+    import processing
+
+    while not processing.is_optimization_complete("bench", name):
+        time.sleep(0.05)
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -177,57 +215,61 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--posts", type=int, default=30)
     parser.add_argument("--gets", type=int, default=300)
-    parser.add_argument("--rounds", type=int, default=3, help="jobs with and without clients")
+    parser.add_argument("--rounds", type=int, default=5, help="jobs with and without clients")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--work", type=int, default=6000, help="hash rounds of the fixed job")
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args()
-
-    import httpx
-
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="ncopt-bench-api-") as tmp:
-        data = Path(tmp)
-        os.environ["NCOPT_DATA_DIR"] = str(data)
-        import api_tokens
+        figures = _measure(Path(tmp), args)
+    figures.update(loadavg_1m_before=load_before[0], cpus=os.cpu_count())
+    _print_table(figures, args.clients)
+    print(json.dumps(figures))
+    if args.json_out:
+        args.json_out.write_text(json.dumps(figures, indent=1))
 
-        token, _ = api_tokens.create_token(["bench"], label="bench")
-        proc, url = _start_server(data, "bench.api:fixed_work")
-        try:
-            headers = {"Authorization": f"Bearer {token}"}
-            with httpx.Client(base_url=url + API, headers=headers, timeout=60) as client:
-                posts = bench_posts(client, data, args.posts)
-                gets = bench_gets(client, data, args.gets)
-                alone, followed, latencies = [], [], []
-                for i in range(args.rounds):  # alternate, so drift in load hits both alike
-                    alone.append(run_watched(client, url, token, data, f"a{i}", args.work, 0)[0])
-                    took, lat = run_watched(
-                        client, url, token, data, f"w{i}", args.work, args.clients
-                    )
-                    followed.append(took)
-                    latencies.extend(lat)
-        finally:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    figures = {
+
+def _measure(data: Path, args: argparse.Namespace) -> dict:
+    import httpx
+
+    os.environ["NCOPT_DATA_DIR"] = str(data)
+    import api_tokens
+
+    token, _ = api_tokens.create_token(["bench"], label="bench")
+    proc, url = _start_server(data, ENTRY)
+    ctx = {"data": data, "url": url, "token": token, "work": args.work}
+    try:
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=url + API, headers=headers, timeout=60) as client:
+            posts, direct = bench_posts(client, data, args.posts)
+            gets = bench_gets(client, data, args.gets)
+            alone, followed = [], []
+            for i in range(args.rounds):  # alternate, so drift in load hits both alike
+                alone.append(run_watched(client, proc.pid, ctx, f"a{i}", 0))
+                followed.append(run_watched(client, proc.pid, ctx, f"w{i}", args.clients))
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    latencies = [lat for run in followed for lat in run.latencies_s]
+    job_alone = statistics.median(r.job_s for r in alone)
+    job_followed = statistics.median(r.job_s for r in followed)
+    return {
         "post_ms_median": statistics.median(posts),
         "post_ms_p90": _pct(posts, 0.9),
+        "direct_start_ms_median": statistics.median(direct),
         "status_get_ms_median": statistics.median(gets),
         "status_get_ms_p99": _pct(gets, 0.99),
         "event_latency_s_median": statistics.median(latencies),
         "event_latency_s_p95": _pct(latencies, 0.95),
         "event_latency_s_max": max(latencies),
         "events_measured": len(latencies),
-        "job_s_alone_median": statistics.median(alone),
-        f"job_s_with_{args.clients}_clients_median": statistics.median(followed),
-        "slowdown_ratio": statistics.median(followed) / statistics.median(alone),
-        "loadavg_1m_before": load_before[0],
-        "cpus": os.cpu_count(),
+        "job_s_alone_median": job_alone,
+        f"job_s_with_{args.clients}_clients_median": job_followed,
+        "slowdown_ratio": job_followed / job_alone,
+        "server_cpu_share_alone": statistics.median(r.server_cpu_s / r.job_s for r in alone),
+        "server_cpu_share_followed": statistics.median(r.server_cpu_s / r.job_s for r in followed),
     }
-    _print_table(figures, args.clients)
-    print(json.dumps(figures))
-    if args.json_out:
-        args.json_out.write_text(json.dumps(figures, indent=1))
 
 
 ROWS = (
@@ -247,6 +289,12 @@ def _print_table(figures: dict, clients: int) -> None:
     followed = figures[f"job_s_with_{clients}_clients_median"]
     label = f"fixed job alone / with {clients} WS clients"
     print(f"{label:48} {alone:>8.2f} / {followed:<8.2f}s   ratio {figures['slowdown_ratio']:.3f}")
+    print(
+        f"{'server CPU, share of one core (alone / followed)':48} "
+        f"{figures['server_cpu_share_alone']:>8.3f} / {figures['server_cpu_share_followed']:.3f}"
+    )
+    direct = figures["direct_start_ms_median"]
+    print(f"in-process start_optimization_async in the same run: {direct:.1f} ms")
     print(f"load average before: {figures['loadavg_1m_before']:.2f} on {figures['cpus']} CPUs")
 
 
