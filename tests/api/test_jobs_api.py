@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import json
 import math
+import statistics
 import threading
+import time
 import zipfile
 
 import httpx
@@ -23,6 +25,19 @@ def test_pages_and_api_share_one_server(server):
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     docs = httpx.get(f"{server.url}/api/v1/docs")
     assert docs.status_code == 200 and "/api/v1/openapi.json" in docs.text
+
+
+def test_kept_alive_requests_are_not_held_by_nagle(server, token_for, new_scenario):
+    """Without TCP_NODELAY on the listener every response after the first on a connection
+    waits ~40 ms for the client's delayed ACK; a status read takes a few ms."""
+    new_scenario("fast", "plate")
+    with server.client(token_for("fast")) as client:
+        times = []
+        for _ in range(21):
+            started = time.perf_counter()
+            assert client.get(path("fast", "plate", "/jobs/current")).status_code == 200
+            times.append(time.perf_counter() - started)
+    assert statistics.median(times[1:]) < 0.030, times
 
 
 def test_full_cycle_start_events_result_zip(server, token_for, new_scenario):
