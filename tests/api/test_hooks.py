@@ -17,7 +17,7 @@ import pytest
 from standardwebhooks import Webhook
 
 import job_hooks
-from ncopt.scenario import scenario_xlsx_path, template_sheets, write_sheets
+from ncopt.scenario import scenario_xlsx_path, template_sheets, validate_sheets, write_sheets
 from tests.api.helpers import start, wait_state
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # the server fixture's NCOPT_WEBHOOK_SECRET
@@ -195,3 +195,15 @@ def test_delivery_is_bounded_in_time(receiver, monkeypatch):
     assert time.monotonic() - started < 2.0
     # Attempts at 0, 0.1, 0.3 and 0.7 s; the next (1.5 s) would be past the deadline.
     assert len(receiver.requests) == 4
+
+
+def test_webhook_urls_in_the_settings_sheet_are_checked_where_they_are():
+    sheets = template_sheets()
+    settings = sheets["settings"]
+    settings.loc[len(settings)] = ["webhook_urls", "https://mes.local/a, http://10.0.0.5:81/b", ""]
+    assert validate_sheets(sheets) == []
+    settings.loc[len(settings) - 1, "value"] = "https://mes.local/a ftp://files.local/x"
+    issues = validate_sheets(sheets)
+    row = len(settings) + 1  # Excel row: headers are row 1
+    assert [(i.sheet, i.row, i.column) for i in issues] == [("settings", row, "value")]
+    assert "'ftp://files.local/x' is not an http:// or https:// URL" in issues[0].message
