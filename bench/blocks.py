@@ -1,7 +1,7 @@
 """Cut-block ordering benchmark: one milling tool with N pockets, as a CAM export lists them.
 
 For each size, in one run: the pockets' travel time as programmed, after our ordering
-(``optimize_program``: ``ncopt.travel`` + ``ncopt.blocks``) and, as a reference, after
+(``optimize_program``: ``ncopt.travel`` + ``ncopt.op_order``) and, as a reference, after
 ``fast_tsp`` on the same pockets treated as points (a pocket here starts and ends at one
 corner, so the asymmetric problem is a symmetric one and the hole sequencer's LK search is a
 fair yardstick). Also the wall time, the longest wait between two ``should_stop`` calls (the

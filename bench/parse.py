@@ -59,7 +59,8 @@ def generate(n_lines: int, seed: int = 1) -> str:
 def child(path: str) -> dict:
     """Parse, time, emit: run in a fresh process so ``ru_maxrss`` is this work's peak."""
     from ncopt import Machine, emit, estimate_cycle_time, parse_program, verify_equivalent
-    from ncopt.program import Step, reorder
+    from ncopt.plan import reorder
+    from ncopt.program import Step
 
     machine = Machine()
     cpu0 = time.process_time()

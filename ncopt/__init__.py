@@ -6,10 +6,11 @@
 """
 
 from ncopt.cycle_time import CycleTime, estimate_cycle_time
-from ncopt.emit import emit, program_to_json
+from ncopt.emit import emit
 from ncopt.errors import GCodeError, MachineConfigError, NcError, ScenarioError
 from ncopt.interpreter import parse_program
 from ncopt.machine import Machine
+from ncopt.post import program_to_json
 from ncopt.verify import VerifyReport, verify_air_cut, verify_equivalent
 
 __all__ = [

@@ -33,19 +33,12 @@ X0.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
-from ncopt.gcode import scan_line
+from ncopt.gcode import LineFlag, as_rapid, with_words_in_front
 from ncopt.program import MoveKind, Program
 
 __all__ = ["air_cut_to_rapid"]
-
-_N_WORD = re.compile(r"^(\s*N\d+\s*)", re.IGNORECASE)
-_G_WORD = re.compile(r"[Gg][ \t]*[-+]?(?:\d+(?:\.\d*)?|\.\d+)")
-# Motion (group 01) codes: a line carrying one sets the modal motion itself.
-_MOTION_G = frozenset({0, 1, 2, 3, 73, 74, 76, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89})
 
 
 def air_cut_to_rapid(program: Program, above_z_mm: float) -> tuple[str, int]:
@@ -58,19 +51,19 @@ def air_cut_to_rapid(program: Program, above_z_mm: float) -> tuple[str, int]:
     run: dict[int, str] = {}
     for i in range(min(lines), program.n_lines):
         if i in lines:
-            run[i] = _to_rapid(program.line_text(i), i)
+            run[i] = as_rapid(program.line_text(i), i + 1)
             continue
         if not run:
             if i > max(lines):
                 break
             continue
-        verdict = "drop" if i in barriers else _after_run(program.line_text(i), i)
+        verdict = "drop" if i in barriers else _after_run(int(program.line_flags[i]))
         if verdict == "wait":
             continue
         if verdict != "drop":
             edits.update(run)
         if verdict == "restore":
-            edits[i] = _insert(program.line_text(i), "G1 ")
+            edits[i] = with_words_in_front(program.line_text(i), "G1 ")
         run = {}
     edits.update(run)  # the program ends: nothing relies on G1 any more
     if not edits:
@@ -90,35 +83,16 @@ def _air_lines(program: Program, above_z_mm: float) -> set[int]:
     return {int(line) for line in m.line[air] if rows_per_line[line] == 1}
 
 
-def _to_rapid(text: str, i: int) -> str:
-    for letter, number, column in scan_line(text, i + 1).words:
-        if letter in "Gg" and float(number) == 1.0:
-            match = _G_WORD.match(text, column - 1)
-            return text[: match.start()] + "G0" + text[match.end() :]
-    return _insert(text, "G0 ")
-
-
-def _after_run(text: str, i: int) -> str:
+def _after_run(flags: int) -> str:
     """What a line after converted lines means for modal G1: ``wait`` (it does not move),
     ``set`` (it sets its own motion), ``restore`` (it moves relying on G1) or ``drop``."""
-    if not text.strip():
-        return "wait"
-    scanned = scan_line(text, i + 1)
-    if scanned.barrier or scanned.block_delete or scanned.issues:
+    if flags & LineFlag.UNREAD:
         return "drop"
-    gs = {float(n) for letter, n, _ in scanned.words if letter in "Gg"}
-    if gs & _MOTION_G:
+    if flags & LineFlag.MOTION_GROUP:
         return "set"
-    if gs & {28.0, 53.0}:  # machine-coordinate moves of their own: no modal motion used
+    if flags & LineFlag.MACHINE_COORDS:  # machine-coordinate moves of their own
         return "wait"
-    letters = {letter.upper() for letter, _, _ in scanned.words}
-    return "restore" if letters & set("XYZ") else "wait"
-
-
-def _insert(text: str, words: str) -> str:
-    match = _N_WORD.match(text)
-    cut = match.end() if match else len(text) - len(text.lstrip())
-    return text[:cut] + words + text[cut:]
+    return "restore" if flags & LineFlag.AXIS else "wait"
 
 
 def _splice(program: Program, edits: dict[int, str]) -> str:

@@ -1,30 +1,38 @@
-"""Command line of the engine: ``python -m ncopt stats IN.nc [--scenario DEPT/NAME]``.
+"""Command line of the engine, JSON on stdout:
 
-JSON on stdout; exit 0 ok, 2 bad input (the NC errors with line and column on stderr, one per
-line, and as JSON ``{"error", "issues"}`` on stdout).
+- ``python -m ncopt stats IN.nc [--scenario DEPT/NAME | --machine FILE.json]``: the cycle-time
+  breakdown of one program;
+- ``python -m ncopt optimize IN.nc -o OUT.nc [--scenario … | --machine …] [--time-limit S]
+  [--report FILE.json]``: one program re-sequenced and verified, headless. OUT.nc receives the
+  optimized program, or the original when no verified faster order was found; stdout (and
+  ``--report``) gets the program's ``out_df`` row.
 
-The machine comes from ``--scenario`` (``$NCOPT_DATA_DIR/<dept>/scenario/<name>/``, default
-data dir ``scenarios/``), else ``--machine FILE.json`` (the machine sheet's keys), else the
-built-in default machine.
+The machine (and for ``optimize`` the post and the settings) comes from ``--scenario``
+(``$NCOPT_DATA_DIR/<dept>/scenario/<name>/``), else ``--machine`` (the machine sheet's keys),
+else the built-in default machine. Exit 0 ok, 2 bad input: the NC errors with line and column
+on stderr, one per line, and ``{"error", "issues"}`` (or the ``optimize`` row) on stdout.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from ncopt import cli_optimize
 from ncopt.cycle_time import estimate_cycle_time
 from ncopt.errors import GCodeError, NcError
 from ncopt.interpreter import parse_program
 from ncopt.machine import Machine
 
-__all__ = ["machine_from_args", "main"]
+__all__ = ["main", "scenario_folder"]
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
+DEFAULT_TIME_LIMIT_S = 10.0
 _STATS_KEYS = (
     "total_s",
     "rapid_s",
@@ -46,26 +54,38 @@ class CliInputError(NcError):
     """A bad argument: unknown scenario, unreadable file, bad machine JSON."""
 
 
+@dataclass(frozen=True)
+class _Setup:
+    """What the arguments select: the machine, and the scenario's settings if one is named."""
+
+    machine: Machine
+    settings: Any = None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ncopt", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     stats = sub.add_parser("stats", help="cycle-time breakdown of one NC program, as JSON")
-    stats.add_argument("program", type=Path, help="the NC program (.nc)")
-    where = stats.add_mutually_exclusive_group()
-    where.add_argument("--scenario", help="DEPT/NAME: take the machine from this scenario")
-    where.add_argument("--machine", type=Path, help="JSON file of machine sheet keys")
-    cli_optimize.add_parser(sub)
+    cmd = sub.add_parser("optimize", help="re-sequence one NC program, verified, headless")
+    for each in (stats, cmd):
+        each.add_argument("program", type=Path, help="the NC program (.nc)")
+        where = each.add_mutually_exclusive_group()
+        where.add_argument("--scenario", help="DEPT/NAME: machine (and post) of this scenario")
+        where.add_argument("--machine", type=Path, help="JSON file of machine sheet keys")
+    cmd.add_argument("-o", "--output", type=Path, required=True, help="where to write it")
+    cmd.add_argument("--time-limit", type=float, default=None, help="search budget, seconds")
+    cmd.add_argument("--report", type=Path, help="write the program's report row as JSON")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "optimize":
-        return cli_optimize.run(args)
     try:
-        machine = machine_from_args(args.scenario, args.machine)
+        setup = _setup(args.scenario, args.machine)
         data = _read(args.program)
-        program = parse_program(data, machine, name=args.program.name)
+        if args.command == "optimize":
+            return _optimize(args, setup, data)
+        program = parse_program(data, setup.machine, name=args.program.name)
     except GCodeError as exc:
         for issue in exc.issues:
             print(f"{args.program}: {issue}", file=sys.stderr)
@@ -79,9 +99,49 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         print(json.dumps({"error": str(exc)}, ensure_ascii=False))
         return EXIT_BAD_INPUT
-    stats = estimate_cycle_time(program, machine).to_dict()
+    stats = estimate_cycle_time(program, setup.machine).to_dict()
     print(json.dumps({key: stats[key] for key in _STATS_KEYS}))
     return EXIT_OK
+
+
+def _optimize(args: argparse.Namespace, setup: _Setup, data: bytes) -> int:
+    from ncopt.pipeline import make_post, optimize_text
+    from ncopt.transforms import Transforms
+
+    budget, post, transforms = DEFAULT_TIME_LIMIT_S, None, Transforms()
+    if setup.settings is not None:
+        budget, post = setup.settings.time_limit_s, make_post(setup.settings.post)
+        transforms = Transforms.from_settings(setup.settings)
+    if args.time_limit is not None:
+        if not (math.isfinite(args.time_limit) and args.time_limit > 0):
+            raise CliInputError(f"--time-limit must be a positive number, got {args.time_limit}")
+        budget = args.time_limit
+    outcome = optimize_text(
+        args.program.name,
+        data,
+        setup.machine,
+        post=post,
+        transforms=transforms,
+        time_limit_s=budget,
+    )
+    row = {k: _json_value(v) for k, v in outcome.row.items()}
+    if args.report:
+        args.report.write_text(json.dumps(row, indent=1, ensure_ascii=False))
+    print(json.dumps(row, ensure_ascii=False))
+    if row["status"] == "error":
+        print(f"{args.program}: {row['reason']}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    args.output.write_text(outcome.new_text)
+    return EXIT_OK
+
+
+def _json_value(value: Any) -> Any:
+    """A report value as strict JSON: numpy scalars as Python, NaN and infinities as null."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _read(path: Path) -> bytes:
@@ -91,12 +151,18 @@ def _read(path: Path) -> bytes:
         raise CliInputError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-def machine_from_args(scenario: str | None, machine_json: Path | None) -> Machine:
-    """The machine of ``--scenario DEPT/NAME``, of ``--machine FILE.json``, or the default."""
+def _setup(scenario: str | None, machine_json: Path | None) -> _Setup:
+    """The scenario is loaded once, for its machine and its settings."""
     if scenario:
         from ncopt.scenario import load_scenario  # lazy: pandas/openpyxl only when asked
 
-        return load_scenario(scenario_folder(scenario)).machine
+        loaded = load_scenario(scenario_folder(scenario))
+        return _Setup(loaded.machine, loaded.settings)
+    return _Setup(_machine(machine_json))
+
+
+def _machine(machine_json: Path | None) -> Machine:
+    """The machine of ``--machine FILE.json``, or the default."""
     if machine_json is not None:
         try:
             values = json.loads(machine_json.read_text(encoding="utf-8"))

@@ -14,14 +14,15 @@ A reordered group (``Program.plan``, see ``ncopt.program.reorder``) is written a
 - after the group: back up to the level the original left the group at, and the modal state
   the following untouched lines rely on.
 
-``program_to_json`` gives the same content as data for a shop's own .NET post-processor.
+``ncopt.post`` gives the same content as data for a shop's own .NET post-processor.
 
 >>> from ncopt.interpreter import parse_program
 >>> text = "G90 G0 X0 Y0 Z10.\\nG99 G81 X5. Y0 Z-3. R2. F100.\\nX1.\\nX3.\\nG80\\n"
 >>> p = parse_program(text)
 >>> emit(p) == text
 True
->>> from ncopt.program import Step, reorder
+>>> from ncopt.plan import reorder
+>>> from ncopt.program import Step
 >>> print(emit(reorder(p, {0: [Step(0, (1, 2, 0))]})), end="")
 G90 G0 X0 Y0 Z10.
 G90
@@ -33,40 +34,22 @@ G80
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-from ncopt.gcode import scan_line
-from ncopt.machine import Machine
+from ncopt.gcode import (
+    CANNED_CYCLES,
+    NUMBER_DECIMALS,
+    LineFlag,
+    format_number,
+    with_words_in_front,
+)
 from ncopt.program import CutBlock, Group, HoleSet, Modal, Program, Step
+from ncopt.reverse import ReversedBlock, reverse_block
 
-__all__ = ["emit", "format_number", "program_to_json"]
-
-_CYCLES = frozenset({73, 74, 76, 81, 82, 83, 84, 85, 86, 87, 88, 89})
-_N_WORD = re.compile(r"^(\s*N\d+\s*)")
-# Decimals written: 1 nm, so every value read with up to 6 decimals is written back exactly
-# (in inch after the mm round trip too); controls read what their increment allows.
-_DECIMALS = 6
-
-
-def format_number(value_mm: float, inch: bool = False) -> str:
-    """A coordinate in the program's units, always with a decimal point (so the machine's
-    decimal-point mode cannot change its meaning), as short as it reads back exactly.
-
-    >>> format_number(10.0), format_number(-0.0001), format_number(25.4, inch=True)
-    ('10.', '-0.0001', '1.')
-    >>> format_number(1e-5), format_number(-0.0)
-    ('0.00001', '0.')
-    """
-    value = round(float(value_mm / 25.4 if inch else value_mm), _DECIMALS) + 0.0  # no -0.
-    text = repr(value)
-    if "e" in text:
-        text = f"{value:.{_DECIMALS}f}".rstrip("0")
-    return text[:-1] if text.endswith(".0") else text
+__all__ = ["emit", "prefix_comments", "reversed_view"]
 
 
 @dataclass
@@ -77,22 +60,9 @@ class _Cursor:
     modal: Modal | None
 
 
-def emit(program: Program, post: object | None = None, machine: Machine | None = None) -> str:
-    """NC text for ``program``.
-
-    ``post`` None or ``"fanuc"`` is the built-in Fanuc-style writer; a ``dotnet:<dll>:<Class>``
-    setting or an object with ``emit(json) -> str`` (a ``DotNetPost``) gets
-    ``program_to_json(program, machine or Machine())``.
-    """
-    if isinstance(post, str) and post.strip().lower() not in ("", "fanuc"):
-        from ncopt.dotnet_post import DotNetPost, PostProcessorError, PostSpec
-
-        spec = PostSpec.parse(post)
-        if spec is None:
-            raise PostProcessorError(f"unknown post {post!r}: use fanuc or dotnet:<dll>:<Class>")
-        post = DotNetPost(spec)
-    if post is not None and not isinstance(post, str):
-        return post.emit(program_to_json(program, machine or Machine()))
+def emit(program: Program) -> str:
+    """NC text for ``program``, by the built-in Fanuc-style writer (``ncopt.post`` hands it
+    to a shop's own post instead)."""
     if not program.plan:
         return program.text
     out: list[str] = []
@@ -117,24 +87,29 @@ def _group_lines(program: Program, group: Group, steps: tuple[Step, ...]) -> Ite
     inch = group.modal_out.inch
     for step in steps:
         op = program.ops[step.op]
-        yield from _prefix_comments(program, op.first_line, op.body_line)
+        yield from prefix_comments(program, op.first_line, op.body_line)
         if isinstance(op, HoleSet):
             yield from _holes(program, op, step, cur, inch)
         elif step.reversed:
-            yield from _block_lines(_reversed_view(program, op), cur, inch)
+            yield from _block_lines(reversed_view(program, op), cur, inch)
         else:
             yield from _block(program, op, cur, inch)
     last = program.ops[group.ops[-1]]
-    after = program.line_text(group.end_line) if group.end_line < program.n_lines else ""
-    yield from _leave(cur, last.exit_xyz, group.modal_out, inch, _words(after, group.end_line))
+    yield from _leave(cur, last.exit_xyz, group.modal_out, inch, _next_flags(program, group))
 
 
-def _prefix_comments(program: Program, first: int, end: int) -> Iterator[str]:
+def _next_flags(program: Program, group: Group) -> LineFlag:
+    """What the line after the group holds (nothing after the program's last line)."""
+    if group.end_line >= program.n_lines:
+        return LineFlag(0)
+    return LineFlag(int(program.line_flags[group.end_line]))
+
+
+def prefix_comments(program: Program, first: int, end: int) -> Iterator[str]:
+    """The comment-only (and blank) lines of an operation's prefix: they go with it."""
     for i in range(first, end):
-        text = program.line_text(i)
-        scanned = scan_line(text, i + 1)
-        if not scanned.words and not scanned.barrier and not scanned.issues:
-            yield text
+        if not program.line_flags[i]:
+            yield program.line_text(i)
 
 
 def _position(cur: _Cursor, target, inch: bool, holes: bool = False) -> Iterator[str]:
@@ -150,7 +125,7 @@ def _position(cur: _Cursor, target, inch: bool, holes: bool = False) -> Iterator
     if not (up or down or xy):
         return
     words = []
-    if cur.modal is None or cur.modal.motion in _CYCLES:
+    if cur.modal is None or cur.modal.motion in CANNED_CYCLES:
         yield "G80"
     if cur.modal is None or not cur.modal.absolute:
         words.append("G90")
@@ -167,10 +142,11 @@ def _position(cur: _Cursor, target, inch: bool, holes: bool = False) -> Iterator
     cur.xyz = (x, y, z) if xy else (cur.xyz[0], cur.xyz[1], z)
 
 
-def _reversed_view(program: Program, op: CutBlock):
-    from ncopt.reverse import reversed_block
-
-    return reversed_block(program, op)
+def reversed_view(program: Program, op: CutBlock) -> ReversedBlock:
+    view = reverse_block(program, op)
+    if view is None:  # ncopt.plan.reorder lets only reversible blocks through
+        raise ValueError(f"the cut block at line {op.body_line + 1} cannot be reversed")
+    return view
 
 
 def _block_lines(view, cur: _Cursor, inch: bool) -> Iterator[str]:
@@ -204,22 +180,13 @@ def _block(program: Program, op: CutBlock, cur: _Cursor, inch: bool) -> Iterator
         yield " ".join(words)
     first = program.line_text(op.body_line)
     same_motion = have is not None and have.motion == want.motion
-    if not same_motion and not _has_motion(first, op.body_line):
-        m = _N_WORD.match(first)
-        cut = m.end() if m else 0
-        first = f"{first[:cut]}G{want.motion} {first[cut:]}"
+    if not same_motion and not program.line_flags[op.body_line] & LineFlag.MOTION_WORD:
+        first = with_words_in_front(first, f"G{want.motion} ")
     yield first
     for i in range(op.body_line + 1, op.end_line):
         yield program.line_text(i)
     cur.xyz = op.exit_xyz
     cur.modal = op.modal_out
-
-
-def _has_motion(text: str, line_no: int) -> bool:
-    for letter, number, _ in scan_line(text, line_no).words:
-        if letter == "G" and number and float(number) in (0.0, 1.0, 2.0, 3.0):
-            return True
-    return False
 
 
 def _holes(program: Program, op: HoleSet, step: Step, cur: _Cursor, inch: bool) -> Iterator[str]:
@@ -250,14 +217,10 @@ def _holes(program: Program, op: HoleSet, step: Step, cur: _Cursor, inch: bool) 
     cur.modal = Modal(p.cycle, p.feed_mm_min, 17, True, inch)
 
 
-def _words(text: str, line_no: int) -> set[str]:
-    return {f"{letter}{float(n):g}" for letter, n, _ in scan_line(text, line_no).words if n}
-
-
 def _xy_lines(xy, inch: bool, newline: str) -> str:
     """``X… Y…`` lines for many holes at once, by ``format_number``'s rules (its ``repr`` of
     the rounded value; only the ``.0`` of whole numbers is fixed, by replaces over the text)."""
-    values = np.round(xy / 25.4 if inch else xy, _DECIMALS) + 0.0
+    values = np.round(xy / 25.4 if inch else xy, NUMBER_DECIMALS) + 0.0
     text = newline.join(map("X{!r} Y{!r}".format, values[:, 0].tolist(), values[:, 1].tolist()))
     if "e" in text:  # tiny or huge values: rare, take the careful path
         rows = values.tolist()
@@ -266,14 +229,18 @@ def _xy_lines(xy, inch: bool, newline: str) -> str:
     return text[:-1] if text.endswith(".0") else text
 
 
-def _leave(cur: _Cursor, exit_xyz, modal: Modal, inch: bool, after: set[str]) -> Iterator[str]:
+def _leave(cur: _Cursor, exit_xyz, modal: Modal, inch: bool, after: LineFlag) -> Iterator[str]:
     """Hand over to the untouched lines: their level and the modal state they rely on
-    (``after``: the words of the next line, which may restate it itself)."""
-    if cur.modal is not None and cur.modal.motion in _CYCLES and modal.motion not in _CYCLES:
-        if "G80" not in after:
+    (``after``: what the next line holds, which may restate it itself)."""
+    if (
+        cur.modal is not None
+        and cur.modal.motion in CANNED_CYCLES
+        and modal.motion not in CANNED_CYCLES
+    ):
+        if not after & LineFlag.CANCELS_CYCLE:
             yield "G80"
         cur.modal = Modal(80, cur.modal.feed_mm_min, cur.modal.plane, cur.modal.absolute, inch)
-        if after & {"G0", "G1", "G80"}:
+        if after & (LineFlag.RAPID_OR_FEED | LineFlag.CANCELS_CYCLE):
             return
     if exit_xyz[2] == exit_xyz[2] and cur.xyz[2] < exit_xyz[2]:
         yield f"G0 Z{format_number(exit_xyz[2], inch)}"
@@ -287,132 +254,3 @@ def _leave(cur: _Cursor, exit_xyz, modal: Modal, inch: bool, after: set[str]) ->
         words.append("F" + format_number(modal.feed_mm_min, inch))
     if words:
         yield " ".join(words)
-
-
-def program_to_json(program: Program, machine: Machine) -> str:
-    """The program as JSON for a .NET post (schema ``ncopt.program/1``, docs/dotnet-post.md).
-
-    ``pieces`` in emitted order: ``{"type": "text", "text"}`` for lines to copy as they are
-    (everything outside reordered groups, line endings included) and ``{"type": "group"}`` for
-    each reordered group with its ``steps`` (hole sets and cut blocks in their new order) and
-    everything ``emit`` uses to write it, so a post can reproduce the built-in output byte for
-    byte (``examples/dotnet_post/FanucPost.cs`` does). Coordinates are absolute work
-    coordinates in mm; unknown ones are null.
-    """
-    pieces: list[dict] = []
-    line = 0
-    for index in sorted(program.plan, key=lambda g: program.groups[g].first_line):
-        g = program.groups[index]
-        pieces.append({"type": "text", "text": program.lines_text(line, g.first_line)})
-        pieces.append(_group_json(program, g, program.plan[index]))
-        line = g.end_line
-    pieces.append({"type": "text", "text": program.lines_text(line, program.n_lines)})
-    doc = {
-        "schema": "ncopt.program/1",
-        "units": "mm",
-        "newline": program.newline,
-        "machine": machine.to_mapping(),
-        "tools": [tool for _, tool in program.tool_changes],
-        "barriers": [
-            {"line": b.line + 1, "text": b.text, "reason": b.reason} for b in program.barriers
-        ],
-        "pieces": [p for p in pieces if p.get("text", True)],
-    }
-    return json.dumps(doc, allow_nan=False, default=_nan_null)
-
-
-def _nan_null(value):
-    raise TypeError(f"not JSON-able: {value!r}")
-
-
-def _xyz(v) -> list[float | None]:
-    return [None if c != c else float(c) for c in v]
-
-
-def _modal_json(m: Modal) -> dict:
-    return {
-        "motion": m.motion,
-        "feed_mm_min": float(m.feed_mm_min),
-        "plane": m.plane,
-        "absolute": m.absolute,
-        "inch": m.inch,
-    }
-
-
-def _group_json(program: Program, group: Group, steps: tuple[Step, ...]) -> dict:
-    last = program.ops[group.ops[-1]]
-    after = program.line_text(group.end_line) if group.end_line < program.n_lines else ""
-    return {
-        "type": "group",
-        "index": group.index,
-        "tool": group.tool,
-        "inch": group.modal_out.inch,
-        "start_xyz": _xyz(group.start_xyz),
-        "clearance_z_mm": float(group.clearance_z_mm),
-        "leave_xyz": _xyz(last.exit_xyz),
-        "modal_out": _modal_json(group.modal_out),
-        "next_line_words": sorted(_words(after, group.end_line)),
-        "steps": [_op_json(program, step, group.tool) for step in steps],
-    }
-
-
-def _op_json(program: Program, step: Step, tool: int) -> dict:
-    op = program.ops[step.op]
-    comments = list(_prefix_comments(program, op.first_line, op.body_line))
-    if isinstance(op, HoleSet):
-        order = range(len(op.xy)) if step.holes is None else step.holes
-        p = op.params
-        return {
-            "type": "holes",
-            "tool": tool,
-            "comments": comments,
-            "cycle": p.cycle,
-            "params": {
-                "z_mm": p.z_mm,
-                "r_mm": p.r_mm,
-                "return_mode": p.return_mode,
-                "return_z_mm": p.return_z_mm,
-                "q_mm": p.q_mm,
-                "dwell_s": p.dwell_s,
-                "feed_mm_min": p.feed_mm_min,
-                "repeats": p.repeats,
-                "spindle_rpm": p.spindle_rpm,
-                "coolant": p.coolant,
-            },
-            "initial_z_mm": _xyz(op.before_xyz)[2],
-            "holes": op.xy[list(order)].tolist(),
-        }
-    if step.reversed:  # cut backwards: the moves and lines of the reversed block
-        from ncopt.reverse import block_rows, reverse_rows
-
-        view = _reversed_view(program, op)
-        rows = reverse_rows(block_rows(program, op))
-        kinds, ends, feeds = rows.kind.tolist(), rows.end, rows.feed.tolist()
-        entry, exit_, modal_in, modal_out = (
-            view.entry_xyz,
-            view.exit_xyz,
-            view.modal_in,
-            view.modal_out,
-        )
-        lines = list(view.lines)
-    else:
-        m, r0, r1 = program.motion, op.rows[0], op.rows[1]
-        kinds, ends, feeds = m.kind[r0:r1].tolist(), m.end[r0:r1], m.feed_mm_min[r0:r1].tolist()
-        entry, exit_, modal_in, modal_out = op.entry_xyz, op.exit_xyz, op.modal_in, op.modal_out
-        lines = [program.line_text(i) for i in range(op.body_line, op.end_line)]
-    return {
-        "type": "block",
-        "tool": tool,
-        "comments": comments,
-        "reversed": step.reversed,
-        "entry_xyz": _xyz(entry),
-        "exit_xyz": _xyz(exit_),
-        "modal_in": _modal_json(modal_in),
-        "modal_out": _modal_json(modal_out),
-        "lines": lines,
-        "first_line_has_motion": step.reversed or _has_motion(lines[0], op.body_line),
-        "moves": [
-            {"kind": int(k), "end": _xyz(e), "feed_mm_min": float(f)}
-            for k, e, f in zip(kinds, ends, feeds, strict=True)
-        ],
-    }

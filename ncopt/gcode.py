@@ -17,10 +17,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import IntFlag
 
 from ncopt.errors import GCodeError, GCodeIssue
 
-__all__ = ["MAX_ISSUES", "MAX_LINE_CHARS", "ScannedLine", "decode_program", "scan_line"]
+__all__ = [
+    "CANNED_CYCLES",
+    "MAX_ISSUES",
+    "MAX_LINE_CHARS",
+    "NUMBER_DECIMALS",
+    "LineFlag",
+    "ScannedLine",
+    "as_rapid",
+    "decode_program",
+    "format_number",
+    "line_flags",
+    "line_words",
+    "scan_line",
+    "with_words_in_front",
+]
 
 # Fanuc's own block limit is far shorter; this only stops 50 MB of garbage without newlines
 # from being scanned as a single "line".
@@ -36,7 +51,44 @@ _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)"
 # One match per word (leading blanks included): letter and value, or one stray character or
 # number. Every non-blank character lands in some match, so nothing is skipped silently.
 _TOKEN = re.compile(rf"[ \t]*(?:([A-Za-z])[ \t]*({_NUMBER})?|({_NUMBER}|[^ \t]))")
+_N_WORD = re.compile(r"^(\s*N\d+\s*)", re.IGNORECASE)
+_G_WORD = re.compile(rf"[Gg][ \t]*{_NUMBER}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# The canned cycles (group 09): G73/G83 peck, G74/G84 tapping, G76/G86/G87/G88 boring,
+# G81/G82 drilling, G85/G89 reaming (Fanuc operator's manual, canned cycles for drilling).
+CANNED_CYCLES = frozenset({73, 74, 76, 81, 82, 83, 84, 85, 86, 87, 88, 89})
+# Decimals written: 1 nm, so every value read with up to 6 decimals is written back exactly
+# (in inch after the mm round trip too); controls read what their increment allows.
+NUMBER_DECIMALS = 6
+
+
+class LineFlag(IntFlag):
+    """What a line holds, as far as the transformations need to know without reading it again
+    (``Program.line_flags``, one per line). No flag at all: a blank or comment-only line."""
+
+    UNREAD = 1  # not interpreted: a barrier, block delete, ``%``, or a line with errors
+    AXIS = 2  # an X, Y or Z word
+    MOTION_WORD = 4  # G0, G1, G2 or G3
+    RAPID_OR_FEED = 8  # G0 or G1
+    MOTION_GROUP = 16  # a code of the motion group: G0-G3, G80 or a canned cycle
+    CANCELS_CYCLE = 32  # G80
+    MACHINE_COORDS = 64  # G28 or G53: targets in machine coordinates
+    PLAIN_MOVE = 128  # nothing but N, G0-G3, X, Y, Z, I, J, R, F
+    T_WORD = 256  # selects a tool
+    TOOL_CHANGE_ONLY = 512  # M6 with nothing but N and T
+    CUTTER_COMP = 1024  # G41 or G42
+    WORDS = 2048  # any word (so: not blank or comment-only)
+    G0_WORD = 4096  # G0: a rapid
+    XY_WORDS = 8192  # both an X and a Y word
+    G90_WORD = 16384  # absolute distances from here
+    G91_WORD = 32768  # incremental distances from here
+
+
+# A bare coordinate line, the fast path's lines: words, axes and nothing else (XY_WORDS is
+# added where the line has both).
+FAST_LINE_FLAGS = LineFlag.WORDS | LineFlag.AXIS | LineFlag.PLAIN_MOVE
+_MOTION_WORD_FLAGS = LineFlag.MOTION_WORD | LineFlag.MOTION_GROUP
+_PLAIN_LETTERS = frozenset("NGXYZIJRF")
 
 
 @dataclass(frozen=True)
@@ -81,6 +133,22 @@ def decode_program(data: bytes | str, name: str = "") -> str:
     return text
 
 
+def format_number(value_mm: float, inch: bool = False) -> str:
+    """A coordinate in the program's units, always with a decimal point (so the machine's
+    decimal-point mode cannot change its meaning), as short as it reads back exactly.
+
+    >>> format_number(10.0), format_number(-0.0001), format_number(25.4, inch=True)
+    ('10.', '-0.0001', '1.')
+    >>> format_number(1e-5), format_number(-0.0)
+    ('0.00001', '0.')
+    """
+    value = round(float(value_mm / 25.4 if inch else value_mm), NUMBER_DECIMALS) + 0.0  # no -0.
+    text = repr(value)
+    if "e" in text:
+        text = f"{value:.{NUMBER_DECIMALS}f}".rstrip("0")
+    return text[:-1] if text.endswith(".0") else text
+
+
 def scan_line(line: str, line_no: int) -> ScannedLine:
     """Split one line (without its newline) into words, or say why it is a barrier or bad."""
     if len(line) > MAX_LINE_CHARS:
@@ -98,6 +166,91 @@ def scan_line(line: str, line_no: int) -> ScannedLine:
     if scanned.issues and _MACRO.search(code.upper()):
         return ScannedLine((), block_delete, barrier="macro statement")
     return scanned
+
+
+def line_flags(scanned: ScannedLine) -> LineFlag:
+    """The ``LineFlag`` of a scanned line (see ``LineFlag``)."""
+    if scanned.issues:
+        return LineFlag.UNREAD
+    flags = LineFlag.UNREAD if scanned.barrier or scanned.block_delete else LineFlag(0)
+    plain = True
+    has_m6 = False
+    only_tool_change = True
+    axes = ""
+    for letter, text, _ in scanned.words:
+        flags |= LineFlag.WORDS
+        if letter in "XYZ":
+            flags |= LineFlag.AXIS
+            axes += letter
+        elif letter == "T":
+            flags |= LineFlag.T_WORD
+        number = float(text) if letter in "GM" else 0.0
+        if letter == "G":
+            flags |= _g_flags(number)
+            plain = plain and number in (0.0, 1.0, 2.0, 3.0)
+        elif letter == "M" and number == 6.0:
+            has_m6 = True
+        plain = plain and letter in _PLAIN_LETTERS
+        only_tool_change = only_tool_change and (letter in "NT" or (letter == "M" and number == 6))
+    if plain and flags & LineFlag.WORDS and not flags & LineFlag.UNREAD:
+        flags |= LineFlag.PLAIN_MOVE
+    if has_m6 and only_tool_change:
+        flags |= LineFlag.TOOL_CHANGE_ONLY
+    if "X" in axes and "Y" in axes:
+        flags |= LineFlag.XY_WORDS
+    return flags
+
+
+def _g_flags(number: float) -> LineFlag:
+    if number == 0.0:
+        return _MOTION_WORD_FLAGS | LineFlag.RAPID_OR_FEED | LineFlag.G0_WORD
+    if number == 1.0:
+        return _MOTION_WORD_FLAGS | LineFlag.RAPID_OR_FEED
+    if number in (2.0, 3.0):
+        return _MOTION_WORD_FLAGS
+    if number == 80.0:
+        return LineFlag.MOTION_GROUP | LineFlag.CANCELS_CYCLE
+    if number == int(number) and int(number) in CANNED_CYCLES:
+        return LineFlag.MOTION_GROUP
+    if number in (28.0, 53.0):
+        return LineFlag.MACHINE_COORDS
+    if number == 90.0:
+        return LineFlag.G90_WORD
+    if number == 91.0:
+        return LineFlag.G91_WORD
+    if number in (41.0, 42.0):
+        return LineFlag.CUTTER_COMP
+    return LineFlag(0)
+
+
+def line_words(line: str, line_no: int) -> set[str]:
+    """The words of a line, normalised (``G00`` → ``G0``, ``X1.50`` → ``X1.5``).
+
+    >>> sorted(line_words("N5 G00 X1.50 (COMMENT)", 1))
+    ['G0', 'N5', 'X1.5']
+    """
+    return {f"{letter}{float(n):g}" for letter, n, _ in scan_line(line, line_no).words if n}
+
+
+def as_rapid(line: str, line_no: int) -> str:
+    """The line with its G1 word made G0, or G0 put in front (after an N number).
+
+    >>> as_rapid("N10 G01 X5. F500.", 1), as_rapid("N20 X6.", 2)
+    ('N10 G0 X5. F500.', 'N20 G0 X6.')
+    """
+    for letter, number, column in scan_line(line, line_no).words:
+        if letter == "G" and float(number) == 1.0:
+            match = _G_WORD.match(line, column - 1)
+            if match is not None:
+                return line[: match.start()] + "G0" + line[match.end() :]
+    return with_words_in_front(line, "G0 ")
+
+
+def with_words_in_front(line: str, words: str) -> str:
+    """``words`` at the start of the line's code, after its N number if it has one."""
+    match = _N_WORD.match(line)
+    cut = match.end() if match else len(line) - len(line.lstrip())
+    return line[:cut] + words + line[cut:]
 
 
 def _strip_comments(line: str, line_no: int) -> tuple[str, GCodeIssue | None]:

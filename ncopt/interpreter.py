@@ -20,7 +20,8 @@ import warnings
 import numpy as np
 
 from ncopt.errors import GCodeError
-from ncopt.gcode import MAX_ISSUES, decode_program
+from ncopt.execute import execute_line
+from ncopt.gcode import FAST_LINE_FLAGS, MAX_ISSUES, LineFlag, decode_program
 from ncopt.geometry import ArcError, arc_geometry
 from ncopt.machine import Machine
 from ncopt.program import Program
@@ -37,6 +38,8 @@ _FAST = re.compile(
 _ARC = re.compile(
     rf"(?:N\d+ *)?G0?([23]) *X{_NUM} *Y{_NUM} *(?:Z{_NUM} *)?I{_NUM} *J{_NUM} *(?:F{_NUM} *)?\r?"
 )
+_FAST_G_FLAGS = LineFlag.MOTION_WORD | LineFlag.RAPID_OR_FEED | LineFlag.MOTION_GROUP
+_ARC_FLAGS = FAST_LINE_FLAGS | LineFlag.MOTION_WORD | LineFlag.MOTION_GROUP | LineFlag.XY_WORDS
 # Below this a run is cheaper line by line than in bulk.
 _MIN_RUN = 8
 Runs = dict[int, tuple[int, int, int]]
@@ -54,7 +57,6 @@ _FIRST = _table("NXYZ")
 _SEQUENCE = re.compile(r"(?m)^N\d+ *")
 _NUMBER = _table("0123456789.-+")
 _LETTER = _table("XYZ")
-_SIGN = _table("-+")
 _AFTER_SPACE = _table(" XYZ\r\n")
 
 
@@ -66,13 +68,22 @@ def parse_program(text: str | bytes, machine: Machine | None = None, name: str =
     machine = machine or Machine()
     text = decode_program(text, name)
     lines = text.split("\n")
-    builder = Builder(text, lines, machine)
-    runs, axes = _runs(text, builder.line_starts)
-    builder.run_axes = axes
-    _run(builder, lines, runs)
+    line_starts = _line_starts(lines)
+    builder = Builder(text, line_starts, machine)
+    runs, axes = _runs(text, line_starts)
+    _run(builder, lines, runs, axes)
     if builder.issues:
         raise GCodeError(builder.issues[:MAX_ISSUES], name)
     return builder.finish()
+
+
+def _line_starts(lines: list[str]) -> np.ndarray:
+    """Offsets of each line in the text, and the text's length at the end (n + 1)."""
+    lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)) + 1
+    lengths[-1] -= 1  # the last piece has no newline after it
+    starts = np.zeros(len(lines) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    return starts
 
 
 def _runs(text: str, line_starts: np.ndarray) -> tuple[Runs, np.ndarray]:
@@ -151,104 +162,105 @@ def _stretches(kind: np.ndarray, line_starts: np.ndarray) -> Runs:
     return out
 
 
-def _run(b: Builder, lines: list[str], runs: Runs) -> None:
+def _run(b: Builder, lines: list[str], runs: Runs, axes: np.ndarray) -> None:
     """The line loop: runs go to ``_bulk``; single lines try the fast regex, else the full
-    tokenizer and interpreter (``Builder.line``)."""
+    tokenizer and interpreter (``ncopt.execute``)."""
     n = len(lines)
     i = 0
     while i < n:
         run = runs.get(i)
         if run is not None:
-            i = _bulk(b, lines, i, run)
+            i = _bulk(b, lines, i, run, axes)
             continue
         _one(b, i, lines[i])
         i += 1
-        if len(b.issues) >= MAX_ISSUES or b.ended:
+        if len(b.issues) >= MAX_ISSUES or b.s.ended:
             if i < n:
                 b.verbatim(i)  # after M30 (or too many errors) nothing more is executed
             return
 
 
 def _one(b: Builder, i: int, line: str) -> None:
-    m = _FAST.fullmatch(line) if b.fast_ok else None
+    s = b.s
+    m = _FAST.fullmatch(line) if s.fast_ok else None
     if m is None:
-        if not (b.fast_ok and _arc(b, i, line)):
-            b.line(i, line)
+        if not (s.fast_ok and _arc(b, i, line)):
+            execute_line(b, i, line)
         return
     g, xs, ys, zs, fs = m.groups()
     if xs is None and ys is None and zs is None:
-        b.line(i, line)
+        execute_line(b, i, line)
         return
-    if b.cycle and (g is not None or zs is not None or fs is not None or not b.holes_open):
-        b.line(i, line)
+    if s.cycle and (g is not None or zs is not None or fs is not None or not b.holes_open):
+        execute_line(b, i, line)
         return
-    x = b.x if xs is None else _value(b, xs)
-    y = b.y if ys is None else _value(b, ys)
-    if b.cycle:
-        b.rows.hole(i, x, y, b.return_z, b.param_id)
-        b.hx.append(x)
-        b.hy.append(y)
-        b.hl.append(i)
-        b.x, b.y, b.z = x, y, b.return_z
+    b.flag(i, _fast_flags(g, xs is not None and ys is not None))
+    x = s.x if xs is None else s.fast_value(xs)
+    y = s.y if ys is None else s.fast_value(ys)
+    if s.cycle:
+        b.add_hole(i, x, y)
         return
-    if g is None and b.motion > 1:
-        b.line(i, line)
+    if g is None and s.motion > 1:
+        execute_line(b, i, line)
         return
-    z = b.z if zs is None else _value(b, zs)
+    z = s.z if zs is None else s.fast_value(zs)
     if g is not None:
-        b.motion = int(g)
+        s.set_motion(int(g))
     if fs is not None:
-        b.feed = float(fs)
+        s.set_feed(float(fs))
     if b.block_open and z < b.group_clear:
-        # A body move that cannot be the retract: the commonest milling line, kept short.
-        b.rows.move(b.motion, i, x, y, z, b.feed, -1)
-        b.x, b.y, b.z = x, y, z
+        b.body_move(i, x, y, z)
         return
     b.move_line(i, x, y, z)
+
+
+def _fast_flags(g: str | None, xy: bool) -> int:
+    flags = FAST_LINE_FLAGS | (LineFlag.XY_WORDS if xy else 0)
+    if g is not None:
+        flags |= _FAST_G_FLAGS | (LineFlag.G0_WORD if int(g) == 0 else 0)
+    return flags
 
 
 def _arc(b: Builder, i: int, line: str) -> bool:
     """A plain G17 arc line without the tokenizer; False to let the slow path handle it (and
     report its errors)."""
+    s = b.s
     m = _ARC.fullmatch(line)
-    if m is None or b.cycle or b.plane != 17 or not b.known():
+    if m is None or s.cycle or s.plane != 17 or not s.known():
         return False
     g, xs, ys, zs, is_, js, fs = m.groups()
-    end = (_value(b, xs), _value(b, ys), b.z if zs is None else _value(b, zs))
+    v = s.fast_value
+    end = (v(xs), v(ys), s.z if zs is None else v(zs))
     try:
-        geo = arc_geometry(b.xyz, end, 17, g == "2", (_value(b, is_), _value(b, js), 0.0), None)
+        geo = arc_geometry(s.xyz, end, 17, g == "2", (v(is_), v(js), 0.0), None)
     except ArcError:
         return False
-    b.motion = int(g)
+    s.set_motion(int(g))
     if fs is not None:
-        b.feed = float(fs)
-    b.rows.arcs.append(geo.row())
-    b.move_line(i, *end, arc=len(b.rows.arcs) - 1)
+        s.set_feed(float(fs))
+    b.flag(i, _ARC_FLAGS)
+    b.move_line(i, *end, arc=b.add_arc(geo.row()))
     return True
 
 
-def _value(b: Builder, text: str) -> float:
-    """A coordinate; in increment mode a number without a decimal point counts 0.001 mm."""
-    if b.increment and "." not in text:
-        return int(text) / 1000.0
-    return float(text)
-
-
-def _bulk(b: Builder, lines: list[str], first: int, run: tuple[int, int, int]) -> int:
+def _bulk(b: Builder, lines: list[str], first: int, run: tuple[int, int, int], run_axes) -> int:
     """A run of bare-coordinate lines. The first goes through ``_one`` (it may open an
     operation); when the rest are then all alike (holes of the open set, or moves keeping the
     role the first one got) they are appended in bulk, else line by line."""
     end, _start, e = run
     _one(b, first, lines[first])
-    axes = b.run_axes[first + 1 : end]
+    axes = run_axes[first + 1 : end]
     cols = _columns(b, b.text[b.line_starts[first + 1] : e], axes)
-    if cols is not None and b.fast_ok and not b.issues:
+    s = b.s
+    if cols is not None and s.fast_ok and not b.issues:
         xs, ys, zs = cols
         any_z = bool(axes[:, 2].any())
-        if b.cycle and b.holes_open and not any_z:
+        if s.cycle and b.holes_open and not any_z:
+            b.flag_lines(first + 1, end, _bulk_flags(axes))
             b.add_holes(first + 1, xs, ys)
             return end
-        if not b.cycle and b.motion <= 1 and _steady_move(b, zs if any_z else None):
+        if not s.cycle and s.motion <= 1 and _steady_move(b, zs if any_z else None):
+            b.flag_lines(first + 1, end, _bulk_flags(axes))
             b.add_moves(first + 1, xs, ys, zs if any_z else None)
             return end
     for i in range(first + 1, end):
@@ -256,12 +268,18 @@ def _bulk(b: Builder, lines: list[str], first: int, run: tuple[int, int, int]) -
     return end
 
 
+def _bulk_flags(axes: np.ndarray) -> np.ndarray:
+    """Flags of bare-coordinate lines from which of X, Y, Z each holds."""
+    xy = (axes[:, 0] > 0) & (axes[:, 1] > 0)
+    return np.where(xy, FAST_LINE_FLAGS | LineFlag.XY_WORDS, FAST_LINE_FLAGS).astype(np.uint32)
+
+
 def _steady_move(b: Builder, zs: np.ndarray | None) -> bool:
     """Moves keep the role the first line of the run gave them: body moves that stay below
     the clearance plane (none can be a retract), or travel at one Z."""
     if b.block_open:
-        return bool((zs < b.group_clear).all()) if zs is not None else b.z < b.group_clear
-    return zs is None and b.motion == 0 and b.pend >= 0 and not b.holes_open
+        return bool((zs < b.group_clear).all()) if zs is not None else b.s.z < b.group_clear
+    return zs is None and b.s.motion == 0 and b.prefix_line >= 0 and not b.holes_open
 
 
 def _columns(
@@ -273,7 +291,7 @@ def _columns(
     if "N" in text:
         text = _SEQUENCE.sub("", text)
     total = int(axes.sum())
-    if not len(axes) or (b.increment and text.count(".") != total):
+    if not len(axes) or (b.s.increment and text.count(".") != total):
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a malformed number shows as a wrong count below
@@ -285,7 +303,7 @@ def _columns(
         np.cumsum(axes, axis=1) - axes + (np.cumsum(axes.sum(axis=1)) - axes.sum(axis=1))[:, None]
     )
     out = []
-    for axis, start in enumerate((b.x, b.y, b.z)):
+    for axis, start in enumerate(b.s.xyz):
         have = axes[:, axis].astype(bool)
         col = np.where(have, values[np.minimum(index[:, axis], total - 1)], np.nan)
         out.append(col if have.all() else _forward_fill(col, have, start))

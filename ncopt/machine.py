@@ -92,7 +92,7 @@ class Machine:
 
     def to_mapping(self) -> dict[str, Any]:
         """The machine as plain key/value pairs (JSON-able), the inverse of ``from_mapping``."""
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+        return {f.name: _enum_value(getattr(self, f.name)) for f in fields(self)}
 
     @property
     def rapid_mm_s(self) -> np.ndarray:
@@ -232,5 +232,5 @@ def _problems(machine: Machine) -> dict[str, str]:
     return problems
 
 
-def _plain(value: Any) -> Any:
+def _enum_value(value: Any) -> Any:
     return value.value if isinstance(value, StrEnum) else value

@@ -3,7 +3,7 @@
 Inside each movable group (operations of one tool between barriers, see ``ncopt.program``):
 
 1. the operations are put in the order that minimises travel between them (``ncopt.travel``,
-   ``ncopt.blocks``) — cut blocks are asymmetric, hole sets enter at their first and leave at
+   ``ncopt.op_order``) — cut blocks are asymmetric, hole sets enter at their first and leave at
    their last hole; operations that may work the same material (``ncopt.footprint``: a
    finishing pass and its roughing, a hole in a pocket) keep their order, the others may
    move past them;
@@ -20,16 +20,17 @@ which refuses any plan that drops or repeats a hole or block.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from ncopt.budget import Budget
 from ncopt.footprint import same_material_pairs
 from ncopt.machine import Machine
-from ncopt.program import CutBlock, Group, HoleSet, Program, Step, is_identity, reorder
-from ncopt.reverse import reversed_or_none
+from ncopt.plan import is_identity, reorder
+from ncopt.program import CutBlock, Group, HoleSet, Program, Step
+from ncopt.reverse import reverse_block
 from ncopt.sequencing import solve_open_path
 from ncopt.travel import order_operations
 
@@ -55,36 +56,32 @@ def optimize_program(
     program: Program,
     machine: Machine,
     *,
-    time_limit_s: float,
+    time_limit_s: float = 0.0,
     should_stop: Callable[[], bool] | None = None,
     progress: Progress | None = None,
     allow_block_reversal: bool = False,
+    budget: Budget | None = None,
 ) -> tuple[Program, PlanStats]:
-    """The program with every movable group re-sequenced, and what changed."""
-    deadline = time.monotonic() + max(0.0, time_limit_s)
-    weights = [_group_weight(program, g) for g in program.groups]
-    total_weight = sum(weights) or 1
+    """The program with every movable group re-sequenced, and what changed.
+
+    The search runs within ``budget`` (else ``time_limit_s`` with ``should_stop`` and
+    ``progress``); each group gets a share by its weight.
+    """
+    budget = budget or Budget(time_limit_s, should_stop, progress)
+    groups = [(g, _group_weight(program, g)) for g in program.groups]
+    groups = [(g, w) for g, w in groups if g.movable and (w > 2 or len(g.ops) > 1)]
+    todo = sum(w for _, w in groups)
     plan: dict[int, tuple[Step, ...]] = {}
     holes = blocks = flips = 0
     stopped = False
-    done_weight = 0
-    for group, weight in zip(program.groups, weights, strict=True):
-        if not group.movable or (weight <= 2 and len(group.ops) <= 1):  # nothing to order
-            done_weight += weight
-            continue
-        if should_stop is not None and should_stop():
+    for group, weight in groups:
+        if budget.check("ordering") and budget.stopped:
             stopped = True
             break
-        remaining = max(0.0, deadline - time.monotonic())
-        share = remaining * weight / max(1, total_weight - done_weight)
-        report = _within_group(progress, group, done_weight, weight, total_weight, share)
-        steps, cut_short = _plan_group(
-            program, group, machine, share, should_stop, report, allow_block_reversal
-        )
+        part = budget.child(weight, todo, label=f"tool T{group.tool}", tool=group.tool)
+        todo -= weight
+        steps, cut_short = _plan_group(program, group, machine, part, allow_block_reversal)
         stopped |= cut_short
-        done_weight += weight
-        if progress is not None:
-            progress(fraction=done_weight / total_weight, message=f"tool T{group.tool}")
         if is_identity(program, group, steps):
             continue
         plan[group.index] = steps
@@ -95,31 +92,18 @@ def optimize_program(
     return (reorder(program, plan) if plan else program), stats
 
 
-def _within_group(progress, group: Group, done: int, weight: int, total: int, budget_s: float):
-    """The progress callable for one group's searches: the overall fraction advances with
-    the group's time, the message says which tool and what the search is doing."""
-    if progress is None:
-        return None
-    start = time.monotonic()
-
-    def report(message: str | None = None, **_) -> None:
-        spent = min(1.0, (time.monotonic() - start) / budget_s) if budget_s > 0 else 1.0
-        progress(fraction=(done + weight * spent) / total, message=f"tool T{group.tool}: {message}")
-
-    return report
-
-
 def _group_weight(program: Program, group: Group) -> int:
     """Rough share of the search a group deserves: its holes plus its operations."""
     ops = [program.ops[i] for i in group.ops]
     return sum(len(op.xy) for op in ops if isinstance(op, HoleSet)) + len(ops)
 
 
-def _plan_group(program, group, machine, budget_s, should_stop, progress, reversal):
+def _plan_group(
+    program: Program, group: Group, machine: Machine, budget: Budget, reversal: bool
+) -> tuple[tuple[Step, ...], bool]:
     """The group's steps in their new order, and whether a stop request cut a search short."""
-    deadline = time.monotonic() + budget_s
     ops = [program.ops[i] for i in group.ops]
-    flipped = _flipped(program, ops, should_stop) if reversal else [None] * len(ops)
+    flipped = _flipped(program, ops, budget) if reversal else [None] * len(ops)
     hole_total = sum(len(op.xy) for op in ops if isinstance(op, HoleSet))
     order, orientation, stopped = order_operations(
         *_ends(ops, flipped),
@@ -128,41 +112,54 @@ def _plan_group(program, group, machine, budget_s, should_stop, progress, revers
         machine,
         before=same_material_pairs(program, ops),
         # the operations' share of what is left, as they weigh against the holes
-        time_limit_s=max(0.0, deadline - time.monotonic())
-        * max(0.1, len(ops) / (len(ops) + hole_total)),
-        should_stop=should_stop,
-        progress=progress,
+        budget=budget.child(len(ops), len(ops) + hole_total, min_share=0.1, activity="blocks"),
     )
     steps: list[Step] = []
     here = np.array(group.start_xyz[:2], dtype=float)
-    holes_left = hole_total or 1
+    holes_left = hole_total
     for index, backwards in zip(order, orientation, strict=True):
         op = ops[index]
         if backwards:
             steps.append(Step(op.index, reversed=True))
             here = np.array(flipped[index].exit_xyz[:2], dtype=float)
         elif isinstance(op, HoleSet):
-            # fast_tsp searches until its budget ends; small sets converge in milliseconds.
-            left = max(0.0, deadline - time.monotonic())
-            share = min(left * len(op.xy) / holes_left, 0.25 + 0.005 * len(op.xy))
-            holes_left = max(1, holes_left - len(op.xy))
-            start = here if np.all(np.isfinite(here)) else None
-            result = solve_open_path(
-                op.xy,
-                machine,
-                start=start,
-                time_limit_s=share,
-                should_stop=should_stop,
-                progress=progress,
-            )
-            stopped |= result.stopped
-            path = _never_worse(op.xy, result.order, start, machine)
+            # A share by size, capped: the solver returns early once it has converged, so
+            # a small set rarely spends its cap and the rest goes to the sets after it.
+            n = len(op.xy)
+            part = budget.child(n, holes_left, max_s=0.25 + 0.005 * n, activity="holes")
+            holes_left -= n
+            path, cut_short = _order_holes(op.xy, here, machine, part)
+            stopped |= cut_short
             steps.append(Step(op.index, tuple(int(h) for h in path)))
             here = op.xy[path[-1]] if len(path) else here
         else:
             steps.append(Step(op.index))
             here = np.array(op.exit_xyz[:2], dtype=float)
     return tuple(steps), stopped
+
+
+def _order_holes(
+    xy: np.ndarray, here: np.ndarray, machine: Machine, budget: Budget
+) -> tuple[np.ndarray, bool]:
+    """One hole set's visiting order from ``here``: the solver's, unless the program's own
+    order is at least as fast. Reports what the search saves as it goes."""
+    start = here if np.all(np.isfinite(here)) else None
+    as_written = np.arange(len(xy))
+    written_s = _path_time(xy, as_written, start, machine)
+    result = solve_open_path(
+        xy,
+        machine,
+        start=start,
+        time_limit_s=budget.remaining(),
+        should_stop=budget.should_stop,
+        progress=budget.progress_callable(lambda best_s: budget.note_partial(written_s - best_s)),
+    )
+    path_s = _path_time(xy, result.order, start, machine)
+    if path_s < written_s:
+        budget.commit_saving(written_s - path_s)
+        return result.order, result.stopped
+    budget.commit_saving(0.0)
+    return as_written, result.stopped
 
 
 def _ends(ops, flipped) -> tuple[np.ndarray, np.ndarray]:
@@ -177,23 +174,15 @@ def _ends(ops, flipped) -> tuple[np.ndarray, np.ndarray]:
     return np.array(entries, dtype=float), np.array(exits, dtype=float)
 
 
-def _flipped(program, ops, should_stop) -> list:
+def _flipped(program: Program, ops, budget: Budget) -> list:
     """The reversed view of each operation that can be cut backwards (None for the others);
     checking a block reads its lines, so a stop request is honoured every 100 operations."""
     out = []
     for k, op in enumerate(ops):
-        if k % 100 == 99 and should_stop is not None and should_stop():
+        if k % 100 == 99 and budget.check("finding reversible blocks") and budget.stopped:
             return out + [None] * (len(ops) - k)
-        out.append(reversed_or_none(program, op))
+        out.append(reverse_block(program, op))
     return out
-
-
-def _never_worse(xy: np.ndarray, order: np.ndarray, start, machine: Machine) -> np.ndarray:
-    """The solver's order, unless the program's own order is at least as fast."""
-    as_written = np.arange(len(xy))
-    if _path_time(xy, order, start, machine) < _path_time(xy, as_written, start, machine):
-        return order
-    return as_written
 
 
 def _path_time(xy: np.ndarray, order: np.ndarray, start, machine: Machine) -> float:

@@ -1,29 +1,48 @@
 """``run_generate_nc_code``: what the background job computes for a scenario (DESIGN.md §5).
 
-For every enabled program of the scenario: parse, time, apply the transformations the settings
-allow (air cutting, tool regrouping; each re-parsed and proved on its own, and skipped with the
-reason if its proof fails), re-sequence within the budget, emit through the scenario's post,
-re-parse the output and prove it does the same machining as the transformed program. A
-program whose output fails verification, or is not faster, is returned unchanged with the
-reason in ``out_df``. A program that cannot be parsed gets status ``error`` with the
-line-numbered message; the others still run.
+For every enabled program of the scenario, in two passes so the job knows its whole cycle
+time before it searches (``best_cycle_time_s`` in its progress):
+
+1. *baseline*: read, parse and time the program; a program that cannot be parsed gets status
+   ``error`` with the line-numbered message, and the others still run;
+2. *improve*: apply the transformations the settings allow (``ncopt.transforms``, each proved
+   on its own), re-sequence within the program's share of the budget (``ncopt.optimize``),
+   then *write and prove*: emit through the scenario's post, re-parse the output and prove it
+   does the same machining as the transformed program (``ncopt.verify``). A program whose
+   output fails verification, or is not faster, is returned unchanged with the reason.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ncopt.budget import Budget
+from ncopt.cycle_time import CycleTime, estimate_cycle_time
 from ncopt.errors import GCodeError, NcError
+from ncopt.interpreter import parse_program
 from ncopt.machine import Machine
+from ncopt.optimize import PlanStats, optimize_program
+from ncopt.post import write_program
+from ncopt.program import Program
+from ncopt.transforms import Transformed, Transforms, apply_transforms
+from ncopt.verify import verify_equivalent
 
-__all__ = ["OUT_COLUMNS", "Transforms", "optimize_text", "run_generate_nc_code"]
+__all__ = [
+    "OUT_COLUMNS",
+    "Baseline",
+    "baseline",
+    "improve",
+    "optimize_text",
+    "run_generate_nc_code",
+]
 
 log = logging.getLogger(__name__)
+
+NO_TRANSFORMS = Transforms()
 
 OUT_COLUMNS = (
     "program", "status", "reason",
@@ -39,25 +58,27 @@ OUT_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class Transforms:
-    """The optional transformations a scenario's settings allow (off by default)."""
-
-    allow_tool_regroup: bool = False
-    air_cut_above_z_mm: float | None = None  # None: air cutting off
-    allow_block_reversal: bool = False
-
-    @classmethod
-    def from_settings(cls, settings) -> Transforms:
-        air = settings.air_cut_above_z_mm if settings.air_cut_to_rapid else None
-        return cls(bool(settings.allow_tool_regroup), air, bool(settings.allow_block_reversal))
-
-
-@dataclass(frozen=True)
 class ProgramOutcome:
     """One program's new text and its ``out_df`` row."""
 
     new_text: str
     row: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A program as read: its text, the parsed program and its cycle time (None when it does
+    not parse; ``row`` then says why), and the ``out_df`` row so far."""
+
+    name: str
+    text: str
+    program: Program | None
+    time: CycleTime | None
+    row: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def total_s(self) -> float:
+        return self.time.total_s if self.time is not None else 0.0
 
 
 def run_generate_nc_code(
@@ -76,7 +97,6 @@ def run_generate_nc_code(
     from ncopt.scenario import load_scenario
 
     report = progress or (lambda **_: None)
-    stop = should_stop or (lambda: False)
     report(fraction=0.0, stage="parse", message="reading the scenario")
     scenario = load_scenario(Path(conf["scenario_dir"]))
     budget_s = float(conf.get("time_limit_s") or scenario.settings.time_limit_s)
@@ -84,66 +104,53 @@ def run_generate_nc_code(
     transforms = Transforms.from_settings(scenario.settings)
     entries = scenario.enabled_programs
     # time_limit_s tells the supervisor the budget that applies (see run_optimization_async).
-    report(fraction=0.0, stage="parse", message=f"{len(entries)} programs", time_limit_s=budget_s)
-    old_codes = {e.file: _read_program(scenario.program_path(e)) for e in entries}
-    weights = {name: max(1, text.count("\n")) for name, text in old_codes.items()}
-    deadline = time.monotonic() + budget_s
-    new_codes: dict[str, str] = {}
-    rows = []
-    done = 0
+    message = _count(len(entries), "program")
+    report(fraction=0.0, stage="parse", message=message, time_limit_s=budget_s)
+    bases = []
     for entry in entries:
-        name = entry.file
-        share = (
-            max(0.0, deadline - time.monotonic())
-            * weights[name]
-            / max(1, sum(weights[e.file] for e in entries if e.file not in new_codes))
-        )
-        base = done / sum(weights.values())
-        frac = weights[name] / sum(weights.values())
-
-        def sub_progress(fraction=None, message=None, _b=base, _f=frac, _n=name, **_):
-            report(
-                fraction=_b + _f * (fraction or 0.0),
-                stage="sequence",
-                message=f"{_n}: {message or ''}".strip(),
-            )
-
-        outcome = optimize_text(
-            name,
-            old_codes[name],
-            scenario.machine,
-            post=post,
-            transforms=transforms,
-            time_limit_s=share,
-            should_stop=stop,
-            progress=sub_progress,
-        )
-        outcome.row.update(_yearly(outcome.row, entry.quantity_per_year))
-        new_codes[name] = outcome.new_text
-        rows.append(outcome.row)
-        done += weights[name]
-        report(
-            fraction=done / sum(weights.values()),
-            stage="sequence",
-            message=f"{name}: {outcome.row['status']}",
-            best_cycle_time_s=_best_total(rows, old_codes, new_codes),
-        )
+        report(fraction=0.0, stage="parse", message=f"reading {entry.file}", program=entry.file)
+        data = scenario.program_path(entry).read_bytes()
+        bases.append(baseline(entry.file, data, scenario.machine))
+    budget = Budget(budget_s, should_stop, progress, stage="sequence")
+    outcomes = _improve_all(bases, scenario.machine, post, transforms, budget)
+    rows = []
+    for entry, outcome in zip(entries, outcomes, strict=True):
+        rows.append({**outcome.row, **_yearly(outcome.row, entry.quantity_per_year)})
     out_df = pd.DataFrame(rows, columns=list(OUT_COLUMNS))
-    report(fraction=1.0, stage="done", message=f"{len(rows)} programs")
+    report(
+        fraction=1.0,
+        stage="done",
+        message=_count(len(rows), "program"),
+        best_cycle_time_s=sum(r["cycle_time_new_s"] or 0.0 for r in rows),
+        original_cycle_time_s=sum(r["cycle_time_old_s"] or 0.0 for r in rows),
+    )
+    old_codes = {b.name: b.text for b in bases}
+    new_codes = {b.name: o.new_text for b, o in zip(bases, outcomes, strict=True)}
     return new_codes, old_codes, out_df
 
 
-def _read_program(path: Path) -> str | bytes:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data  # the parser reports where the bad bytes are
-
-
-def _best_total(rows, old_codes, new_codes) -> float | None:
-    times = [r["cycle_time_new_s"] for r in rows if r["cycle_time_new_s"] is not None]
-    return float(sum(times)) if times else None
+def _improve_all(
+    bases: list[Baseline], machine: Machine, post, transforms: Transforms, budget: Budget
+) -> list[ProgramOutcome]:
+    """Each program in turn with its share of the budget (by its number of lines)."""
+    weights = [max(1, b.text.count("\n")) if b.program else 0 for b in bases]
+    todo = sum(weights)
+    original_s = sum(b.total_s for b in bases)
+    best_s = original_s
+    budget.set_cycle_time(original_s, best_s)
+    outcomes = []
+    for base, weight in zip(bases, weights, strict=True):
+        if base.program is None:
+            outcomes.append(ProgramOutcome(base.text, base.row))
+            continue
+        part = budget.child(weight, todo, label=base.name, program=base.name)
+        todo -= weight
+        outcome = improve(base, machine, post=post, transforms=transforms, budget=part)
+        best_s -= outcome.row["saving_s"]
+        budget.set_cycle_time(original_s, best_s)
+        part.report(1.0, outcome.row["status"])
+        outcomes.append(outcome)
+    return outcomes
 
 
 def _yearly(row: dict[str, Any], quantity_per_year: int) -> dict[str, Any]:
@@ -167,35 +174,22 @@ def make_post(setting: str):
     return post
 
 
-def optimize_text(
-    name: str,
-    text: str | bytes,
-    machine: Machine,
-    *,
-    post=None,
-    transforms: Transforms = Transforms(),
-    time_limit_s: float,
-    should_stop: Callable[[], bool] | None = None,
-    progress: Callable[..., None] | None = None,
-) -> ProgramOutcome:
-    """Optimize one program's text; never returns output that failed verification."""
-    from ncopt import emit, estimate_cycle_time, parse_program, verify_equivalent
-    from ncopt.optimize import optimize_program
-
+def baseline(name: str, data: str | bytes, machine: Machine) -> Baseline:
+    """Parse and time one program (its ``out_df`` row with the old figures)."""
     row: dict[str, Any] = dict.fromkeys(OUT_COLUMNS)
     row["program"] = name
-    original = text if isinstance(text, str) else text.decode("utf-8", errors="replace")
+    text = data if isinstance(data, str) else data.decode("utf-8", errors="replace")
     try:
-        old = parse_program(text, machine, name=name)
+        program = parse_program(data, machine, name=name)
     except GCodeError as exc:
         row.update(status="error", reason=str(exc))
-        return ProgramOutcome(original, row)
-    old_time = estimate_cycle_time(old, machine)
+        return Baseline(name, text, None, None, row)
+    old_time = estimate_cycle_time(program, machine)
     _times(row, "old", old_time)
     _times(row, "new", old_time)
     row.update(
-        holes=old.hole_count,
-        blocks=sum(1 for op in old.ops if op.kind == "block"),
+        holes=program.hole_count,
+        blocks=sum(1 for op in program.ops if op.kind == "block"),
         holes_resequenced=0,
         blocks_resequenced=0,
         air_moves_to_rapid=0,
@@ -204,121 +198,117 @@ def optimize_text(
         saving_s=0.0,
         saving_pct=0.0,
     )
-    base, notes, changes = _transform(old, machine, name, transforms)
+    return Baseline(name, program.text, program, old_time, row)
+
+
+def optimize_text(
+    name: str,
+    text: str | bytes,
+    machine: Machine,
+    *,
+    post=None,
+    transforms: Transforms = NO_TRANSFORMS,
+    time_limit_s: float,
+    should_stop: Callable[[], bool] | None = None,
+    progress: Callable[..., None] | None = None,
+) -> ProgramOutcome:
+    """Optimize one program's text; never returns output that failed verification."""
+    base = baseline(name, text, machine)
+    if base.program is None:
+        return ProgramOutcome(base.text, base.row)
+    budget = Budget(time_limit_s, should_stop, progress)
+    return improve(base, machine, post=post, transforms=transforms, budget=budget)
+
+
+def improve(
+    base: Baseline, machine: Machine, *, post, transforms: Transforms, budget: Budget
+) -> ProgramOutcome:
+    """Transform, re-sequence, write and prove one parsed program."""
+    assert base.program is not None and base.time is not None
+    row = dict(base.row)
+    budget.report(0.0, "transforming", stage="transform")
+    done = apply_transforms(base.program, machine, base.name, transforms)
+    budget.report(0.0, "sequencing", stage="sequence")
+    candidate, stats = optimize_program(
+        done.program,
+        machine,
+        allow_block_reversal=transforms.allow_block_reversal,
+        budget=budget,
+    )
 
     def kept(status: str, reason: str) -> ProgramOutcome:
-        row.update(status=status, reason="; ".join([reason, *notes]))
-        return ProgramOutcome(original, row)
+        row.update(status=status, reason="; ".join([reason, *done.notes]))
+        return ProgramOutcome(base.text, row)
 
-    candidate, stats = optimize_program(
-        base,
-        machine,
-        time_limit_s=time_limit_s,
-        should_stop=should_stop,
-        progress=progress,
-        allow_block_reversal=transforms.allow_block_reversal,
-    )
-    if candidate is old:
+    if candidate is base.program:
         return kept("unchanged", "no re-sequencing possible or needed")
-    if progress is not None:  # a million-line program takes seconds to write and prove
-        progress(fraction=1.0, message="writing and verifying the new program")
+    # A million-line program takes seconds to write and prove.
+    budget.report(1.0, "writing and verifying the new program", stage="verify", activity="write")
+    proved = _write_and_prove(candidate, done.program, machine, post, transforms, base.name)
+    if isinstance(proved, str):
+        return kept("rejected", proved)
+    new_text, new_time = proved
+    if new_time.total_s >= base.time.total_s:
+        return kept("unchanged", "no faster order found")
+    _report_row(row, base.time, new_time, stats, done)
+    return ProgramOutcome(new_text, row)
+
+
+def _write_and_prove(
+    candidate: Program,
+    proved_against: Program,
+    machine: Machine,
+    post,
+    transforms: Transforms,
+    name: str,
+) -> tuple[str, CycleTime] | str:
+    """The new text and its cycle time, or why it is refused."""
     try:
-        new_text = emit(candidate, post, machine)
+        new_text = write_program(candidate, post, machine)
         new = parse_program(new_text, machine, name=name)
         verdict = verify_equivalent(
-            base, new, machine, allow_block_reversal=transforms.allow_block_reversal
+            proved_against, new, allow_block_reversal=transforms.allow_block_reversal
         )
     except NcError as exc:
-        return kept("rejected", f"output refused: {exc}")
+        return f"output refused: {exc}"
     if not verdict.ok:
-        return kept("rejected", f"verification failed: {verdict.first_difference}")
-    new_time = estimate_cycle_time(new, machine)
-    if new_time.total_s >= old_time.total_s:
-        return kept("unchanged", "no faster order found")
-    _times(row, "new", new_time)
-    saving = old_time.total_s - new_time.total_s
+        return f"verification failed: {verdict.first_difference}"
+    return new_text, estimate_cycle_time(new, machine)
+
+
+def _report_row(
+    row: dict[str, Any], old: CycleTime, new: CycleTime, stats: PlanStats, done: Transformed
+) -> None:
+    """The ``out_df`` row of an optimized program: new figures and what was done."""
+    _times(row, "new", new)
+    saving = old.total_s - new.total_s
     note = " (stopped early: best found so far)" if stats.stopped else ""
-    done = ["re-sequenced"] if stats.groups_changed else []
+    what = ["re-sequenced"] if stats.groups_changed else []
     if stats.blocks_reversed:
-        done.append(_count(stats.blocks_reversed, "block") + " cut backwards")
-    if changes.get("air_moves_to_rapid"):
-        done.append(_count(changes["air_moves_to_rapid"], "air feed move") + " made rapid")
-    if changes.get("tool_changes_saved"):
-        done.append(_count(changes["tool_changes_saved"], "tool change") + " saved by regrouping")
-    row.update(changes)
+        what.append(_count(stats.blocks_reversed, "block") + " cut backwards")
+    if done.changes.get("air_moves_to_rapid"):
+        what.append(_count(done.changes["air_moves_to_rapid"], "air feed move") + " made rapid")
+    if done.changes.get("tool_changes_saved"):
+        what.append(
+            _count(done.changes["tool_changes_saved"], "tool change") + " saved by regrouping"
+        )
+    row.update(done.changes)
     row.update(
         status="optimized",
-        reason="; ".join([f"{', '.join(done)} and verified{note}", *notes]),
+        reason="; ".join([f"{', '.join(what)} and verified{note}", *done.notes]),
         saving_s=saving,
-        saving_pct=100.0 * saving / old_time.total_s if old_time.total_s else 0.0,
+        saving_pct=100.0 * saving / old.total_s if old.total_s else 0.0,
         holes_resequenced=stats.holes_resequenced,
         blocks_resequenced=stats.blocks_resequenced,
         blocks_reversed=stats.blocks_reversed,
     )
-    return ProgramOutcome(new_text, row)
 
 
 def _count(n: int, what: str) -> str:
     return f"{n} {what}{'' if n == 1 else 's'}"
 
 
-def _transform(old, machine: Machine, name: str, transforms: Transforms):
-    """Apply the allowed transformations one after the other, each proved on its own.
-
-    Returns the program to re-sequence, notes on transformations that were refused, and the
-    ``out_df`` counts of what was applied.
-    """
-    from ncopt import verify_air_cut, verify_equivalent
-    from ncopt.aircut import air_cut_to_rapid
-    from ncopt.regroup import regroup_tools
-
-    base, notes, changes = old, [], {}
-    if transforms.air_cut_above_z_mm is not None:
-        above = transforms.air_cut_above_z_mm
-        text, count = air_cut_to_rapid(base, above)
-        if count:
-            step, problem = _proved(
-                text, machine, name, lambda new: verify_air_cut(base, new, above)
-            )
-            if step is None:
-                notes.append(f"air cutting not applied: {problem}")
-            else:
-                base, changes["air_moves_to_rapid"] = step, count
-    if transforms.allow_tool_regroup:
-        text, saved = regroup_tools(base)
-        if saved:
-            prev = base
-            step, problem = _proved(
-                text,
-                machine,
-                name,
-                lambda new: verify_equivalent(prev, new, machine, allow_tool_regroup=True),
-            )
-            if step is None:
-                notes.append(f"tool regrouping not applied: {problem}")
-            else:
-                base = step
-                changes["tool_changes_saved"] = len(prev.tool_changes) - len(step.tool_changes)
-    return base, notes, changes
-
-
-def _proved(text: str, machine: Machine, name: str, verify) -> tuple[Any, str]:
-    """The parsed transformed program if ``verify`` accepts it, else None and why not."""
-    from ncopt import parse_program
-
-    try:
-        new = parse_program(text, machine, name=name)
-    except NcError as exc:
-        log.warning("%s: transformed program does not parse: %s", name, exc)
-        return None, str(exc)
-    verdict = verify(new)
-    if not verdict.ok:
-        log.warning("%s: transformation refused: %s", name, verdict.first_difference)
-        return None, verdict.first_difference
-    return new, ""
-
-
-def _times(row: dict[str, Any], which: str, t) -> None:
+def _times(row: dict[str, Any], which: str, t: CycleTime) -> None:
     row[f"cycle_time_{which}_s"] = t.total_s
     row[f"rapid_s_{which}"] = t.rapid_s
     row[f"cutting_s_{which}"] = t.cutting_s

@@ -10,21 +10,18 @@ per line) and describes it as:
   setup line between them. Only inside a group may operations and holes be reordered;
 - ``barriers``: lines carried verbatim that nothing is moved across.
 
-The sequencer builds a reordered program with :func:`reorder` (a list of :class:`Step` per
-group) and writes it with ``ncopt.emit``; lines of groups it does not touch are re-emitted
+The sequencer builds a reordered program with ``ncopt.plan.reorder`` (a list of :class:`Step`
+per group) and writes it with ``ncopt.emit``; lines of groups it does not touch are re-emitted
 byte-identical.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
 import numpy as np
-
-from ncopt.errors import NcError
 
 __all__ = [
     "Barrier",
@@ -38,16 +35,10 @@ __all__ = [
     "OpKind",
     "Operation",
     "Program",
-    "ReorderError",
     "Step",
-    "reorder",
 ]
 
 XYZ = tuple[float, float, float]
-
-
-class ReorderError(NcError):
-    """A reorder plan does not visit every operation and hole of a group exactly once."""
 
 
 class MoveKind(IntEnum):
@@ -202,6 +193,7 @@ class Program:
     barriers: tuple[Barrier, ...]
     tool_changes: tuple[tuple[int, int], ...]  # (line, tool) per M6
     spindle_starts: tuple[int, ...]  # lines where the spindle starts or reverses
+    line_flags: np.ndarray = field(repr=False)  # uint32 (n_lines,): ncopt.gcode.LineFlag
     newline: str = "\n"
     plan: Mapping[int, tuple[Step, ...]] = field(default_factory=dict)
 
@@ -228,74 +220,3 @@ class Program:
             return 0
         repeats = np.array([p.repeats for p in self.hole_params], dtype=np.int64)
         return int(repeats[self.motion.aux[holes]].sum())
-
-
-def reorder(program: Program, plan: Mapping[int, Sequence[Step]]) -> Program:
-    """A copy of ``program`` whose groups ``plan`` keys are emitted in the given step order.
-
-    Every operation of a group must appear, every hole of its hole sets exactly once, and cut
-    blocks whole. Raises ``ReorderError`` otherwise.
-    """
-    checked = dict(program.plan)
-    for group_index, steps in plan.items():
-        group = program.groups[group_index]
-        if not group.movable:
-            raise ReorderError(f"group {group_index} cannot be reordered")
-        steps = tuple(_normalise(s) for s in steps)
-        _check_steps(program, group, steps)
-        checked[group_index] = steps
-    return dataclasses.replace(program, plan=checked)
-
-
-def _normalise(step: Step) -> Step:
-    if step.holes is None:
-        return step
-    holes = tuple(int(h) for h in np.asarray(step.holes).ravel())
-    return Step(step.op, holes, step.reversed)
-
-
-def _check_steps(program: Program, group: Group, steps: tuple[Step, ...]) -> None:
-    seen_blocks: set[int] = set()
-    seen_holes: dict[int, list[int]] = {}
-    members = set(group.ops)  # a tuple lookup per step would be n² for big groups
-    for step in steps:
-        if step.op not in members:
-            raise ReorderError(f"operation {step.op} is not in group {group.index}")
-        op = program.ops[step.op]
-        if step.reversed:
-            from ncopt.reverse import reversible
-
-            if not reversible(program, op):
-                raise ReorderError(f"operation {step.op} cannot be cut backwards")
-        if isinstance(op, HoleSet):
-            holes = range(len(op.xy)) if step.holes is None else step.holes
-            seen_holes.setdefault(step.op, []).extend(holes)
-        elif step.holes is not None or step.op in seen_blocks:
-            raise ReorderError(f"cut block {step.op} must appear once, whole")
-        else:
-            seen_blocks.add(step.op)
-    for index in group.ops:
-        op = program.ops[index]
-        if isinstance(op, HoleSet):
-            got = sorted(seen_holes.get(index, []))
-            if got != list(range(len(op.xy))):
-                raise ReorderError(f"hole set {index}: every hole must appear exactly once")
-        elif index not in seen_blocks:
-            raise ReorderError(f"cut block {index} is missing")
-
-
-def identity_plan(program: Program, group: Group) -> tuple[Step, ...]:
-    """The steps that reproduce ``group`` as parsed (useful as a sequencer's start)."""
-    return tuple(Step(i) for i in group.ops)
-
-
-def is_identity(program: Program, group: Group, steps: tuple[Step, ...]) -> bool:
-    """True when ``steps`` visit the group exactly as the original program does."""
-    if tuple(s.op for s in steps) != group.ops or any(s.reversed for s in steps):
-        return False
-    for step in steps:
-        op = program.ops[step.op]
-        holes = step.holes
-        if holes is not None and isinstance(op, HoleSet) and holes != tuple(range(len(op.xy))):
-            return False
-    return True

@@ -54,7 +54,7 @@ from ncopt.footprint import (
     overlapping_boxes,
     points_in_boxes,
 )
-from ncopt.gcode import scan_line
+from ncopt.gcode import LineFlag
 from ncopt.program import CutBlock, MoveKind, Program
 
 __all__ = ["regroup_tools"]
@@ -128,17 +128,10 @@ def _target(clusters: list[list[_Segment]], seg: _Segment) -> list[_Segment] | N
 
 def _tools_selected_only_at_changes(program: Program) -> bool:
     """Every tool-change line names its tool and no other line selects one."""
-    changes = {line for line, _ in program.tool_changes}
-    for i in range(program.n_lines):
-        text = program.line_text(i)
-        if "T" not in text and "t" not in text:
-            if i in changes:
-                return False
-            continue
-        has_t = any(letter in "Tt" for letter, _, _ in scan_line(text, i + 1).words)
-        if has_t != (i in changes):
-            return False
-    return True
+    changes = np.zeros(program.n_lines, dtype=bool)
+    changes[[line for line, _ in program.tool_changes]] = True
+    has_t = (program.line_flags & LineFlag.T_WORD).astype(bool)
+    return bool(np.array_equal(has_t, changes))
 
 
 def _segments(program: Program) -> list[_Segment]:
@@ -161,7 +154,6 @@ def _segments(program: Program) -> list[_Segment]:
         rows = (m.line >= first) & (m.line < end)
         has_barrier = bool(((barriers >= first) & (barriers < end)).any())
         boxes = block_boxes(program, [op for op in ops if isinstance(op, CutBlock)], margin)
-        words = scan_line(program.line_text(line), line + 1).words
         holes = m.end[rows & (m.kind == MoveKind.HOLE), :2]
         segments.append(
             _Segment(
@@ -177,16 +169,10 @@ def _segments(program: Program) -> list[_Segment]:
                     # a position is unknown: it may touch anything
                     or not np.all(np.isfinite(boxes))
                 ),
-                droppable=all(_tool_change_word(w) for w in words),
+                droppable=bool(program.line_flags[line] & LineFlag.TOOL_CHANGE_ONLY),
                 holes=holes,
                 boxes=boxes,
             )
         )
         first = end
     return segments
-
-
-def _tool_change_word(word: tuple[str, str, int]) -> bool:
-    letter, number, _ = word
-    letter = letter.upper()
-    return letter in "NT" or (letter == "M" and float(number) == 6.0)

@@ -21,7 +21,7 @@ reversing it again and comparing it with the original (``ncopt.verify``).
 >>> from ncopt.interpreter import parse_program
 >>> p = parse_program("G90 G0 X0 Y0 Z25.\\nZ2.\\nG1 Z-3. F150.\\nX10. F600.\\n"
 ...                   "G3 X20. Y10. I0. J10.\\nG0 Z25.\\n")
->>> view = reversed_block(p, p.ops[0])
+>>> view = reverse_block(p, p.ops[0])
 >>> view.entry_xyz, view.exit_xyz
 ((20.0, 10.0, 25.0), (0.0, 0.0, 25.0))
 >>> print("\\n".join(view.lines))
@@ -34,26 +34,14 @@ G0 Z25.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
 
-from ncopt.gcode import scan_line
+from ncopt.gcode import LineFlag, format_number
 from ncopt.program import CutBlock, Modal, MoveKind, Program
 
-__all__ = [
-    "BlockRows",
-    "ReversedBlock",
-    "block_rows",
-    "reverse_rows",
-    "reversed_block",
-    "reversed_or_none",
-    "reversible",
-]
-
-_WORDS = frozenset("NGXYZIJRF")
-_MOTION_G = frozenset({0.0, 1.0, 2.0, 3.0})
+__all__ = ["BlockRows", "ReversedBlock", "block_rows", "reverse_block", "reverse_rows"]
 
 
 @dataclass(frozen=True)
@@ -70,13 +58,14 @@ class BlockRows:
 
 @dataclass(frozen=True)
 class ReversedBlock:
-    """What ``ncopt.emit`` writes for a block cut backwards."""
+    """A block cut backwards: its moves (``rows``) and what ``ncopt.emit`` writes for it."""
 
     entry_xyz: tuple[float, float, float]
     exit_xyz: tuple[float, float, float]
     modal_in: Modal
     modal_out: Modal
     lines: tuple[str, ...]
+    rows: BlockRows
 
 
 def block_rows(program: Program, op: CutBlock) -> BlockRows:
@@ -165,25 +154,8 @@ def _shape(rows: BlockRows) -> tuple[int, int] | None:
     return down, up
 
 
-def reversible(program: Program, op) -> bool:
-    """True when ``op`` is a block the sequencer may cut backwards (see the module docstring)."""
-    return _reversed(program, op) is not None
-
-
-def reversed_or_none(program: Program, op) -> ReversedBlock | None:
-    """``op`` cut backwards, or None when it cannot be."""
-    return _reversed(program, op)
-
-
-def reversed_block(program: Program, op: CutBlock) -> ReversedBlock:
-    """The lines and states of ``op`` cut backwards (``ValueError`` if it cannot be)."""
-    view = _reversed(program, op)
-    if view is None:
-        raise ValueError(f"the cut block at line {op.body_line + 1} cannot be reversed")
-    return view
-
-
-def _reversed(program: Program, op) -> ReversedBlock | None:
+def reverse_block(program: Program, op) -> ReversedBlock | None:
+    """``op`` cut backwards, or None when it is not a block of the shape described above."""
     if not isinstance(op, CutBlock) or not op.modal_in.absolute or op.modal_in.plane != 17:
         return None
     if _uses_cutter_compensation(program) or _has_dwell(program, op):
@@ -204,12 +176,11 @@ def _reversed(program: Program, op) -> ReversedBlock | None:
         modal_in=Modal(int(kinds[0]) if kinds[0] < 2 else 1, -1.0, 17, True, inch),
         modal_out=Modal(last_motion, feeds[-1] if feeds else -1.0, 17, True, inch),
         lines=lines,
+        rows=rows,
     )
 
 
 def _lines(rows: BlockRows, inch: bool):
-    from ncopt.emit import format_number
-
     here = rows.start
     feed = None
     for k in range(len(rows.kind)):
@@ -237,27 +208,14 @@ def _plain_move_lines(program: Program, op: CutBlock) -> bool:
     lines = program.motion.line[op.rows[0] : op.rows[1]]
     if len(lines) != op.end_line - op.body_line or np.any(np.diff(lines) != 1):
         return False
-    for i in range(op.body_line, op.end_line):
-        for letter, number, _ in scan_line(program.line_text(i), i + 1).words:
-            letter = letter.upper()
-            if letter not in _WORDS or (letter == "G" and float(number) not in _MOTION_G):
-                return False
-    return True
+    flags = program.line_flags[op.body_line : op.end_line]
+    return bool(np.all(flags & LineFlag.PLAIN_MOVE))
 
 
 def _has_dwell(program: Program, op: CutBlock) -> bool:
     return bool(np.any(program.motion.dwell_after[op.rows[0] + 1 : op.rows[1] + 1]))
 
 
-_COMPENSATION: weakref.WeakKeyDictionary[Program, bool] = weakref.WeakKeyDictionary()
-
-
 def _uses_cutter_compensation(program: Program) -> bool:
-    """G41/G42 anywhere (they are barriers: the interpreter does not follow them)."""
-    if program not in _COMPENSATION:
-        _COMPENSATION[program] = any(
-            w[0] in "Gg" and float(w[1]) in (41.0, 42.0)
-            for barrier in program.barriers
-            for w in scan_line(barrier.text, barrier.line + 1).words
-        )
-    return _COMPENSATION[program]
+    """G41/G42 anywhere: reversing would swap the side the tool cuts on."""
+    return bool(np.any(program.line_flags & LineFlag.CUTTER_COMP))

@@ -20,8 +20,10 @@ from array import array
 import numpy as np
 
 from ncopt.errors import GCodeIssue
+from ncopt.gcode import line_flags, scan_line
 from ncopt.geometry import ARC_COLUMNS
 from ncopt.machine import DecimalPointMode, Machine
+from ncopt.modal import ModalState
 from ncopt.program import (
     XYZ,
     Barrier,
@@ -114,71 +116,62 @@ class Rows:
 
 
 class Builder:
-    """Interpreter state plus the structure being built. ``ncopt.execute`` runs slow lines."""
+    """The structure being built (motion rows, operations, groups, barriers) and the modal
+    state ``s`` it is built in. The interpreter's fast path and ``ncopt.execute`` call its
+    methods; only this class writes its fields."""
 
-    def __init__(self, text: str, lines: list[str], machine: Machine) -> None:
-        self.text, self.lines, self.machine = text, lines, machine
-        self.increment = machine.decimal_point_mode is DecimalPointMode.INCREMENT
-        lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)) + 1
-        lengths[-1] -= 1  # the last piece has no newline after it
-        self.line_starts = np.zeros(len(lines) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=self.line_starts[1:])
-        from ncopt.execute import execute_line  # execute imports this module
-
-        self._execute_line = execute_line
+    def __init__(self, text: str, line_starts: np.ndarray, machine: Machine) -> None:
+        self.text, self.line_starts = text, line_starts
+        self.n_lines = len(line_starts) - 1
+        self.s = ModalState(machine.decimal_point_mode is DecimalPointMode.INCREMENT)
         self.issues: list[GCodeIssue] = []
-        self.run_axes = np.zeros((len(lines), 3), dtype=np.int8)  # set by the interpreter
         self.rows = Rows()
-        self.x = self.y = self.z = NAN
-        self.motion, self.feed, self.plane = 0, 0.0, 17
-        self.absolute, self.inch, self.ended = True, False, False
-        self.cycle = 0  # active canned cycle, 0 for none
-        self.cycle_data: dict[str, float] = {}
-        self.return_mode, self.initial_z, self.return_z, self.param_id = 98, NAN, NAN, -1
-        self.spindle_rpm, self.spindle_dir, self.coolant = 0.0, 0, False
-        self.tool, self.next_tool, self.wcs = 0, 0, 54
-        self.params: dict[HoleParams, int] = {}
+        self.params: dict[HoleParams, int] = {}  # each parameter set once, with its index
+        self.param_list: list[HoleParams] = []
         self.barriers: list[Barrier] = []
         self.tool_changes: list[tuple[int, int]] = []
         self.spindle_starts: list[int] = []
         self.ops: list[Operation] = []
         self.groups: list[Group] = []
+        self.param_id, self.return_z = -1, NAN  # the hole set being drilled and its level
+        self.flags = np.zeros(self.n_lines, dtype=np.uint32)  # LineFlag per line
+        self.lines_read = 0  # lines [0, lines_read) went through the interpreter
         self._reset_structure()
 
     # ----------------------------------------------------------------- state helpers
-    @property
-    def fast_ok(self) -> bool:
-        return self.absolute and not self.inch and not self.ended
-
-    @property
-    def xyz(self) -> XYZ:
-        return (self.x, self.y, self.z)
-
-    def modal(self) -> Modal:
-        return Modal(self.cycle or self.motion, self.feed, self.plane, self.absolute, self.inch)
-
-    def known(self) -> bool:
-        return not (math.isnan(self.x) or math.isnan(self.y) or math.isnan(self.z))
-
     def issue(self, i: int, column: int, text: str, message: str) -> None:
         self.issues.append(GCodeIssue(i + 1, column, text, message))
 
-    def line(self, i: int, line: str) -> None:
-        """Execute one line through the full tokenizer (``ncopt.execute``)."""
-        self._execute_line(self, i, line)
+    def add_issues(self, issues) -> None:
+        self.issues.extend(issues)
+
+    def flag(self, i: int, flags: int) -> None:
+        """What line ``i`` holds (``LineFlag``); lines are read in order."""
+        self.flags[i] = flags
+        self.lines_read = i + 1
+
+    def flag_lines(self, first: int, end: int, flags: int) -> None:
+        self.flags[first:end] = flags
+        self.lines_read = end
+
+    def remember_modal(self, i: int) -> None:
+        """The modal state before line ``i``: an operation that this line closes ends in it
+        (a G80 on the closing line is not part of the operation)."""
+        if self.block_open or self.holes_open:
+            self.pre_modal = (i, self.s.modal())
 
     # ----------------------------------------------------------------- structure
     def _reset_structure(self) -> None:
-        self.pend, self.pend_xyz = -1, (NAN, NAN, NAN)
-        # The modal state before the line being executed: an operation that this line closes
-        # ends in that state (a G80 on the closing line is not part of the operation).
+        # Comment lines and travel before the next operation (its prefix): first line, and
+        # where the machine was when it began.
+        self.prefix_line, self.prefix_xyz = -1, (NAN, NAN, NAN)
         self.pre_modal: tuple[int, Modal | None] = (-1, None)
         self.block_open = self.holes_open = False
         self.group_ops: list[int] = []
         self.group_clear = NAN
         self.group_start: XYZ = (NAN, NAN, NAN)
         self.group_movable = True
-        self.hx, self.hy, self.hl = array("d"), array("d"), array("i")
+        self.hole_x, self.hole_y, self.hole_lines = array("d"), array("d"), array("i")
 
     def neutral(self, i: int) -> None:
         """A blank or comment-only line: part of the next operation's prefix."""
@@ -186,8 +179,8 @@ class Builder:
             return
         if self.holes_open:
             self.close_op(i)
-        if self.pend < 0:
-            self.pend, self.pend_xyz = i, self.xyz
+        if self.prefix_line < 0:
+            self.prefix_line, self.prefix_xyz = i, self.s.xyz
 
     def verbatim(self, i: int, drills: bool = False) -> None:
         """A line that stays where it is and closes the open group."""
@@ -197,7 +190,7 @@ class Builder:
             self.group_movable = False
         self.close_op(i)
         self.close_group()
-        self.pend = -1
+        self.prefix_line = -1
 
     def barrier(self, i: int, line: str, reason: str) -> None:
         self.verbatim(i)
@@ -205,78 +198,142 @@ class Builder:
         if not reason.startswith("M"):
             # A subprogram, macro, rotary move or coordinate change may leave the tool
             # anywhere (in the coordinates that follow): only an unknown M-code cannot.
-            self.x = self.y = self.z = NAN
+            self.s.forget_position()
+
+    def tool_change(self, i: int) -> None:
+        self.verbatim(i)
+        self.tool_changes.append((i, self.s.change_tool()))
+
+    def spindle_start(self, i: int, direction: int) -> None:
+        if self.s.start_spindle(direction):
+            self.spindle_starts.append(i)
+
+    def add_dwell(self, seconds: float) -> None:
+        self.rows.add_dwell(seconds)
+
+    def add_arc(self, row: tuple[float, ...]) -> int:
+        """Store an arc's geometry (``ArcGeometry.row``); its index for a motion row."""
+        self.rows.arcs.append(row)
+        return len(self.rows.arcs) - 1
+
+    def machine_move(self, i: int, axes) -> None:
+        """G28/G53: the named axes go to machine positions the program does not tell."""
+        self.verbatim(i)
+        self.s.forget_axes(axes)
 
     def move_line(self, i: int, x: float, y: float, z: float, arc: int = -1) -> None:
         """A line holding only a move (and F): travel, plunge, body or retract.
 
         ``arc`` is the row of the arc's geometry in ``Rows.arcs`` for G2/G3, else -1.
         """
-        rapid = self.motion == 0 and arc < 0
+        s = self.s
+        rapid = s.motion == 0 and arc < 0
         if self.block_open:
             self._row(i, rapid, x, y, z, arc)
-            retract = z >= self.group_clear and (rapid or (x == self.x and y == self.y))
-            self._set(x, y, z)
+            retract = z >= self.group_clear and (rapid or (x == s.x and y == s.y))
+            s.move_to(x, y, z)
             if retract:
                 self.close_op(i + 1)
             return
         if self.holes_open:
             self.close_op(i)
-        if rapid and self.known() and self._is_travel(x, y, z):
-            if self.pend < 0:
-                self.pend, self.pend_xyz = i, self.xyz
-        elif not self.known():
+        if rapid and s.known() and self._is_travel(x, y, z):
+            if self.prefix_line < 0:
+                self.prefix_line, self.prefix_xyz = i, s.xyz
+        elif not s.known():
             self.verbatim(i)
         else:
             self.open_op(i, OpKind.BLOCK)
         self._row(i, rapid, x, y, z, arc)
-        self._set(x, y, z)
+        s.move_to(x, y, z)
+
+    def body_move(self, i: int, x: float, y: float, z: float) -> None:
+        """A straight move inside an open cut block that cannot be its retract (below the
+        clearance plane): the commonest milling line, kept short."""
+        self.rows.move(self.s.motion, i, x, y, z, self.s.feed, -1)
+        self.s.move_to(x, y, z)
+
+    def verbatim_move(self, i: int, kind: int, x: float, y: float, z: float, arc: int = -1):
+        """A move on a line with other words: it stays where it is, and closes the group."""
+        self.verbatim(i)
+        self.rows.move(kind, i, x, y, z, self.s.feed, arc)
+        self.s.move_to(x, y, z)
+
+    def add_hole(self, i: int, x: float, y: float) -> None:
+        """One modal hole line of the open hole set."""
+        self.rows.hole(i, x, y, self.return_z, self.param_id)
+        self.hole_x.append(x)
+        self.hole_y.append(y)
+        self.hole_lines.append(i)
+        self.s.move_to(x, y, self.return_z)
 
     def add_holes(self, first: int, xs: np.ndarray, ys: np.ndarray) -> None:
         """Modal holes of the open hole set on lines ``first, first + 1, ...`` in bulk."""
         lines = np.arange(first, first + len(xs), dtype=np.int32)
         self.rows.bulk(MoveKind.HOLE, lines, xs, ys, self.return_z, 0.0, self.param_id)
-        self.hx.frombytes(xs.tobytes())
-        self.hy.frombytes(ys.tobytes())
-        self.hl.frombytes(lines.tobytes())
-        self._set(float(xs[-1]), float(ys[-1]), self.return_z)
+        self.hole_x.frombytes(xs.tobytes())
+        self.hole_y.frombytes(ys.tobytes())
+        self.hole_lines.frombytes(lines.tobytes())
+        self.s.move_to(float(xs[-1]), float(ys[-1]), self.return_z)
 
     def add_moves(self, first: int, xs: np.ndarray, ys: np.ndarray, zs: np.ndarray | None):
         """G0/G1 moves that keep the role of the line before them (``zs`` None: at this Z)."""
         lines = np.arange(first, first + len(xs), dtype=np.int32)
-        kind = MoveKind.RAPID if self.motion == 0 else MoveKind.LINE
-        z = self.z if zs is None else zs
-        self.rows.bulk(kind, lines, xs, ys, z, self.feed, -1)
-        self._set(float(xs[-1]), float(ys[-1]), float(zs[-1]) if zs is not None else self.z)
+        kind = MoveKind.RAPID if self.s.motion == 0 else MoveKind.LINE
+        z = self.s.z if zs is None else zs
+        self.rows.bulk(kind, lines, xs, ys, z, self.s.feed, -1)
+        last_z = float(zs[-1]) if zs is not None else self.s.z
+        self.s.move_to(float(xs[-1]), float(ys[-1]), last_z)
+
+    def cycle_holes(self, i: int, params: HoleParams, positions, pure: bool, new: bool):
+        """A canned-cycle line drilling at ``positions`` (several with a G91 repeat).
+
+        ``pure``: the line holds only cycle words, so it may join a hole set (``new``: it
+        states a cycle code, so it starts one). Otherwise it stays where it is.
+        """
+        pid = self.params.setdefault(params, len(self.params))
+        if pid == len(self.param_list):
+            self.param_list.append(params)
+        if not pure:
+            self.verbatim(i, drills=True)
+        elif new or pid != self.param_id or not self.holes_open:
+            self.close_op(i)
+            self.param_id = pid
+            self.open_op(i, OpKind.HOLES)
+        self.param_id, self.return_z = pid, params.return_z_mm
+        for x, y in positions:
+            if pure:
+                self.add_hole(i, x, y)
+            else:
+                self.rows.hole(i, x, y, self.return_z, pid)
+                self.s.move_to(x, y, self.return_z)
 
     def _is_travel(self, x: float, y: float, z: float) -> bool:
         """A rapid that cannot hit the part: straight up, or wholly at/above the clearance
         plane of the open group (before any group: anything that does not descend)."""
-        if z >= self.z and x == self.x and y == self.y:
+        s = self.s
+        if z >= s.z and x == s.x and y == s.y:
             return True
         if self.group_ops:
-            return min(self.z, z) >= self.group_clear
-        return z >= self.z
+            return min(s.z, z) >= self.group_clear
+        return z >= s.z
 
     def _row(self, i: int, rapid: bool, x: float, y: float, z: float, arc: int) -> None:
         kind = MoveKind.ARC if arc >= 0 else (MoveKind.RAPID if rapid else MoveKind.LINE)
-        self.rows.move(kind, i, x, y, z, self.feed, arc)
-
-    def _set(self, x: float, y: float, z: float) -> None:
-        self.x, self.y, self.z = x, y, z
+        self.rows.move(kind, i, x, y, z, self.s.feed, arc)
 
     def open_op(self, i: int, kind: OpKind) -> None:
         """Start an operation whose body begins at line ``i`` (prefix: pending lines)."""
+        s = self.s
         if not self.group_ops:
-            first = self.pend if self.pend >= 0 else i
-            self.group_start = self.pend_xyz if self.pend >= 0 else self.xyz
-            self.group_clear = self.z
-            self.group_first = first
-            self.group_movable = self.known() and not any(map(math.isnan, self.group_start))
-        self.op_first = self.pend if self.pend >= 0 else i
-        self.pend = -1
-        self.op_body, self.op_row0 = i, len(self.rows)
-        self.op_before, self.op_modal_in = self.xyz, self.modal()
+            self.group_start = self.prefix_xyz if self.prefix_line >= 0 else s.xyz
+            self.group_clear = s.z
+            self.group_first = self.prefix_line if self.prefix_line >= 0 else i
+            self.group_movable = s.known() and not any(map(math.isnan, self.group_start))
+        self.op_first = self.prefix_line if self.prefix_line >= 0 else i
+        self.prefix_line = -1
+        self.op_body, self.op_first_row = i, len(self.rows)
+        self.op_before, self.op_modal_in = s.xyz, s.modal()
         # ``==``: doctest collection may import this module twice (two copies of the enum).
         self.block_open = kind == OpKind.BLOCK
         self.holes_open = kind == OpKind.HOLES
@@ -293,27 +350,29 @@ class Builder:
             first_line=self.op_first,
             body_line=self.op_body,
             end_line=end_line,
-            rows=(self.op_row0, len(self.rows)),
+            rows=(self.op_first_row, len(self.rows)),
             before_xyz=self.op_before,
-            exit_xyz=self.xyz,
+            exit_xyz=self.s.xyz,
             modal_in=self.op_modal_in,
-            modal_out=self.pre_modal[1] if self.pre_modal[0] == end_line else self.modal(),
+            modal_out=self.pre_modal[1] if self.pre_modal[0] == end_line else self.s.modal(),
         )
         if self.block_open:
             self.ops[index] = CutBlock(kind=OpKind.BLOCK, entry_xyz=self.op_before, **common)
         else:
-            xy = np.column_stack([np.frombuffer(self.hx), np.frombuffer(self.hy)])
-            entry = (float(xy[0, 0]), float(xy[0, 1]), self.op_before[2])
-            self.ops[index] = HoleSet(
-                kind=OpKind.HOLES,
-                entry_xyz=entry,
-                params=self.param_list()[self.param_id],
-                xy=xy,
-                hole_lines=np.frombuffer(self.hl, dtype=np.int32).copy(),
-                **common,
-            )
-            self.hx, self.hy, self.hl = array("d"), array("d"), array("i")
+            self.ops[index] = self._hole_set(common)
+            self.hole_x, self.hole_y, self.hole_lines = array("d"), array("d"), array("i")
         self.block_open = self.holes_open = False
+
+    def _hole_set(self, common: dict) -> HoleSet:
+        xy = np.column_stack([np.frombuffer(self.hole_x), np.frombuffer(self.hole_y)])
+        return HoleSet(
+            kind=OpKind.HOLES,
+            entry_xyz=(float(xy[0, 0]), float(xy[0, 1]), self.op_before[2]),
+            params=self.param_list[self.param_id],
+            xy=xy,
+            hole_lines=np.frombuffer(self.hole_lines, dtype=np.int32).copy(),
+            **common,
+        )
 
     def close_group(self) -> None:
         if not self.group_ops:
@@ -322,7 +381,7 @@ class Builder:
         self.groups.append(
             Group(
                 index=len(self.groups),
-                tool=self.tool,
+                tool=self.s.tool,
                 ops=tuple(self.group_ops),
                 start_xyz=self.group_start,
                 clearance_z_mm=self.group_clear,
@@ -334,13 +393,12 @@ class Builder:
         )
         self.group_ops = []
 
-    def param_list(self) -> list[HoleParams]:
-        return list(self.params)
-
     def finish(self) -> Program:
-        n = len(self.lines)
-        self.close_op(n)
+        self.close_op(self.n_lines)
         self.close_group()
+        for i in range(self.lines_read, self.n_lines):  # after the program's end: not executed
+            line = self.text[self.line_starts[i] : self.line_starts[i + 1]].rstrip("\r\n")
+            self.flags[i] = line_flags(scan_line(line, i + 1)) if line.strip() != "%" else 1
         newline = "\r\n" if "\r\n" in self.text[:4096] else "\n"
         return Program(
             text=self.text,
@@ -352,5 +410,6 @@ class Builder:
             barriers=tuple(self.barriers),
             tool_changes=tuple(self.tool_changes),
             spindle_starts=tuple(self.spindle_starts),
+            line_flags=self.flags,
             newline=newline,
         )

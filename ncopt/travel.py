@@ -4,7 +4,7 @@ Between two operations the machine retracts from the first one's exit to the gro
 plane, rapids across in XY and descends to the next one's entry, each a rapid move with its own
 axis rates and accelerations (``Machine``). The costs are built as numpy matrices, row chunk by
 row chunk so a stop request is seen while thousands of operations are costed, and handed to
-``ncopt.blocks.order_blocks``. Groups larger than one dense search (``MAX_STATES``) are cut into
+``ncopt.op_order.solve_order``. Groups larger than one dense search (``MAX_STATES``) are cut into
 windows along a sweep across the part that keeps work on the same material in order; each
 window is ordered on its own, starting where the previous one ends, so memory stays bounded
 whatever the group's size.
@@ -13,14 +13,13 @@ whatever the group's size.
 from __future__ import annotations
 
 import heapq
-import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ncopt.blocks import UNREACHABLE, order_blocks
 from ncopt.budget import Budget
 from ncopt.machine import Machine, trapezoid_time_array
+from ncopt.op_order import UNREACHABLE, solve_order
 from ncopt.sequencing import strip_order
 
 __all__ = ["MAX_STATES", "REVERSAL_MIN_GAIN_S", "order_operations", "travel_costs"]
@@ -43,9 +42,7 @@ def order_operations(
     machine: Machine,
     *,
     before: np.ndarray | None = None,
-    time_limit_s: float,
-    should_stop: Callable[[], bool] | None = None,
-    progress: Callable[..., None] | None = None,
+    budget: Budget,
 ) -> tuple[list[int], list[int], bool]:
     """Order and orientation of operations whose ends are ``entries``/``exits`` (k, n, 3),
     and whether a stop request cut the search short. ``k`` orientations: 1, or 2 when blocks
@@ -58,7 +55,6 @@ def order_operations(
     known = np.all(np.isfinite(entries[0]), axis=1) & np.all(np.isfinite(exits[0]), axis=1)
     if n <= 1 or not known.all():
         return keep
-    deadline = time.monotonic() + max(0.0, time_limit_s)
     width = max(1, MAX_STATES // k)
     # One window: the program's order. Several: a sweep across the part that keeps the
     # pairs in order, so that each window is one compact area and crossing it is cheap.
@@ -72,7 +68,6 @@ def order_operations(
     for first in range(0, n, width):
         last = min(n, first + width)
         ops = sweep[first:last]
-        share = max(0.0, deadline - time.monotonic()) * (last - first) / (n - first)
         inside = (rank[pairs[:, 0]] >= first) & (rank[pairs[:, 1]] < last)
         sub_order, sub_orient, sub_stopped = _order_window(
             entries[:, ops],
@@ -81,7 +76,7 @@ def order_operations(
             clearance_z_mm,
             machine,
             rank[pairs[inside]] - first,  # the sweep keeps every pair in order: a < b
-            Budget(share, should_stop, progress),
+            budget.child(last - first, n - first),
         )
         order += ops[sub_order].tolist()
         orientation += sub_orient
@@ -129,7 +124,7 @@ def _order_window(entries, exits, here, clearance_z_mm, machine, pairs, budget: 
     if costs is None:  # stopped while costing: the program's order
         return list(range(n)), [0] * n, True
     start_cost, trans = costs
-    result = order_blocks(start_cost, trans, before=pairs, budget=budget)
+    result = solve_order(start_cost, trans, before=pairs, budget=budget)
     return list(result.order), list(result.orientation), result.stopped
 
 
@@ -141,7 +136,7 @@ def travel_costs(
     machine: Machine,
     should_stop: Callable[[], bool] | None = None,
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """``(start_cost (k, n), trans (k, n, k, n))`` in seconds for ``order_blocks``
+    """``(start_cost (k, n), trans (k, n, k, n))`` in seconds for ``solve_order``
     (``UNREACHABLE`` where an orientation does not exist); entering orientation 1 costs
     ``REVERSAL_MIN_GAIN_S`` more. None if asked to stop meanwhile.
 

@@ -48,7 +48,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ncopt.footprint import block_boxes, margin_mm, overlapping_boxes, points_in_boxes
-from ncopt.machine import Machine
 from ncopt.program import CutBlock, MoveKind, Program
 from ncopt.reverse import block_rows, reverse_rows
 
@@ -74,13 +73,11 @@ class VerifyReport:
 def verify_equivalent(
     old: Program,
     new: Program,
-    machine: Machine | None = None,
     *,
     allow_tool_regroup: bool = False,
     allow_block_reversal: bool = False,
 ) -> VerifyReport:
     """Prove ``new`` machines what ``old`` does (see the module docstring for the rules)."""
-    del machine  # the rules are geometric; kept for a uniform engine signature
     matched: list[np.ndarray] = []
     checks = (
         lambda: _barriers(old, new),

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ncopt.machine import Machine
+from ncopt.sequencing._anytime import Incumbent, search_threads
 from ncopt.sequencing._core import (
     Budget,
     Cost,
@@ -58,9 +60,10 @@ DENSE_MAX_NODES = 10_000
 class PathResult:
     """An order of point indices and its full-precision cost.
 
-    ``method`` is ``trivial``, ``exact``, ``nearest``, ``fast_tsp`` or ``decomposed``;
-    ``optimal`` is True only for proven optima (exact solver); ``parts`` > 1 means the set was
-    decomposed; ``stopped`` means ``should_stop`` ended the search early.
+    ``method`` is ``trivial``, ``exact``, ``nearest``, ``fast_tsp``, ``reconnected`` or
+    ``decomposed``; ``optimal`` is True only for proven optima (exact solver); ``parts`` > 1
+    means the set was decomposed; ``stopped`` means ``should_stop`` ended the search early;
+    ``curve`` holds ``(seconds, cost)`` each time the best complete order got cheaper.
     """
 
     order: np.ndarray = field(repr=False)
@@ -70,6 +73,7 @@ class PathResult:
     parts: int
     elapsed_s: float
     stopped: bool
+    curve: tuple[tuple[float, float], ...] = field(default=(), repr=False)
 
 
 def dense_limit(memory_mb: float = DEFAULT_MEMORY_MB) -> int:
@@ -90,7 +94,7 @@ def solve_open_path(
     should_stop: Callable[[], bool] | None = None,
     progress: Callable[..., None] | None = None,
     seed: int = 0,
-    threads: int = 1,
+    threads: int | None = None,
     memory_mb: float = DEFAULT_MEMORY_MB,
 ) -> PathResult:
     """Cheapest open path from ``start`` (not a hole; None: anywhere) through all points.
@@ -107,7 +111,7 @@ def solve_open_path(
     xy = None if start is None else as_points(np.ravel(np.asarray(start, dtype=float))[None, :2])
     head = None if xy is None else External((float(xy[0, 0]), float(xy[0, 1])))
     return _solve(
-        points, cost, head, False, time_limit_s, should_stop, progress, threads, memory_mb
+        points, cost, head, False, time_limit_s, should_stop, progress, seed, threads, memory_mb
     )
 
 
@@ -118,7 +122,7 @@ def solve_tour(
     should_stop: Callable[[], bool] | None = None,
     progress: Callable[..., None] | None = None,
     seed: int = 0,
-    threads: int = 1,
+    threads: int | None = None,
     memory_mb: float = DEFAULT_MEMORY_MB,
 ) -> PathResult:
     """Cheapest closed tour through all points (the order starts at an arbitrary point).
@@ -127,7 +131,9 @@ def solve_tour(
     >>> solve_tour(square).cost
     4.0
     """
-    return _solve(points, cost, None, True, time_limit_s, should_stop, progress, threads, memory_mb)
+    return _solve(
+        points, cost, None, True, time_limit_s, should_stop, progress, seed, threads, memory_mb
+    )
 
 
 def as_points(points) -> np.ndarray:
@@ -154,25 +160,31 @@ def as_points(points) -> np.ndarray:
     return pts
 
 
-def _solve(points, cost, head, closed, time_limit_s, should_stop, progress, threads, memory_mb):
-    # ``seed`` is accepted for API stability; fast_tsp 0.2.2 exposes no seed of its own.
+def _solve(
+    points, cost, head, closed, time_limit_s, should_stop, progress, seed, threads, memory_mb
+):
     pts = as_points(points)
-    budget = Budget(time_limit_s, should_stop, progress)
+    best = Incumbent(progress, seconds=isinstance(cost, Machine))
+    budget = Budget(time_limit_s, should_stop, best.report)
+    threads = search_threads(threads)
     n = len(pts)
     limit = dense_limit(memory_mb)
+    whole = Segment(pts, cost, head, None, closed)
     if n + 3 <= limit:
-        seg = Segment(pts, cost, head, None, closed)
-        order, total, method = solve_segment(seg, budget, budget.remaining(), threads)
+        on_better = lambda _order, total: best.improve(total)  # noqa: E731
+        order, total, method = solve_segment(
+            whole, budget, budget.remaining(), threads, on_better=on_better
+        )
         parts = 1
     else:
-        order, parts = solve_large(pts, cost, head, closed, budget, threads, limit - 3)
-        total, method = Segment(pts, cost, head, None, closed).cost_of(order), "decomposed"
+        order, parts = solve_large(whole, budget, threads, limit - 3, best, seed)
+        total, method = whole.cost_of(order), "decomposed"
     order = np.asarray(order, dtype=np.int64)
     # Never lose or repeat a hole, whatever the solver did.
     if not np.array_equal(np.sort(order), np.arange(n)):
         raise AssertionError("sequencing lost or repeated a point")
-    if progress is not None:
-        progress(fraction=1.0, message="done")
+    best.improve(total)
+    best.report(fraction=1.0, message="done")
     log.debug("sequenced %d points by %s in %.2f s", n, method, budget.elapsed())
     return PathResult(
         order=order,
@@ -182,4 +194,5 @@ def _solve(points, cost, head, closed, time_limit_s, should_stop, progress, thre
         parts=parts,
         elapsed_s=budget.elapsed(),
         stopped=budget.stopped,
+        curve=tuple(best.curve),
     )

@@ -8,29 +8,30 @@ fixed member of the set (``Internal``). A closed tour is a segment with ``closed
 from __future__ import annotations
 
 import logging
-import threading
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import fast_tsp
 import numpy as np
 
 from ncopt.budget import Budget
-from ncopt.machine import Machine, rapid_time_abs
+from ncopt.sequencing._costs import (
+    BIG,
+    Cost,
+    cost_matrix,
+    fill_scaled,
+    pair_cost,
+)
+from ncopt.sequencing._reconnect import reconnect
+from ncopt.sequencing._search import MIN_SEARCH_S, find_tour
 
 log = logging.getLogger(__name__)
 
-Cost = Machine | Literal["euclidean"]
-
-# fast_tsp reads uint16. Real costs are scaled into 0..REAL_MAX so that the dummy node's
-# "large constant" (BIG) is at least the largest real cost: then a tour that uses the pinned
-# dummy edges is never worse than one that does not (triangle inequality argument in
-# docs/sequencing.md), and the search keeps them.
-REAL_MAX = 32767
-BIG = 65535
 EXACT_MAX = 12  # Held-Karp on float costs: 2^12 * 12 states, ~0.1 s in numpy
-_CHUNK_ROWS = 256  # rows of float64 temporaries at a time while filling a matrix
-POLL_S = 0.2  # how often the caller's should_stop/progress are consulted during a native call
+# Share of a dense search's time kept for re-joining its chains (``_reconnect``), and the size
+# from which it is worth it (below, fast_tsp's own search is as good as optimal).
+RECONNECT_SHARE = 0.15
+RECONNECT_MIN = 200
 
 
 @dataclass(frozen=True)
@@ -48,23 +49,6 @@ class Internal:
 
 
 End = External | Internal | None
-
-
-def cost_matrix(cost: Cost, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Float cost from every row of ``a`` (n, 2) to every row of ``b`` (m, 2)."""
-    dx = np.abs(a[:, None, 0] - b[None, :, 0])
-    dy = np.abs(a[:, None, 1] - b[None, :, 1])
-    if isinstance(cost, Machine):
-        return rapid_time_abs(cost, dx, dy)
-    return np.hypot(dx, dy, out=dx)
-
-
-def pair_cost(cost: Cost, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Float cost from ``a[i]`` to ``b[i]`` for each i."""
-    d = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
-    if isinstance(cost, Machine):
-        return cost.rapid_time_xy(d[:, 0], d[:, 1])
-    return np.hypot(d[:, 0], d[:, 1])
 
 
 def path_cost(cost: Cost, pts: np.ndarray, order: np.ndarray, head: End, tail: End, closed: bool):
@@ -115,27 +99,6 @@ def held_karp(dist: np.ndarray, first: np.ndarray, last: np.ndarray) -> list[int
     return order[::-1]
 
 
-def _fill_scaled(matrix: np.ndarray, cost: Cost, xy: np.ndarray, offset: int, budget) -> bool:
-    """Write scaled real costs of ``xy`` into ``matrix[offset:, offset:]``, chunk by chunk.
-
-    Returns False if the caller asked to stop meanwhile (a 16k matrix takes seconds).
-    """
-    span = xy.max(axis=0) - xy.min(axis=0)
-    top = float(cost_matrix(cost, np.zeros((1, 2)), span[None, :])[0, 0])
-    scale = REAL_MAX / top if top > 0 else 1.0
-    # float32 halves the memory traffic; 7 significant digits are plenty for 1/32767 steps.
-    xy32 = (xy - xy.min(axis=0)).astype(np.float32)
-    for i in range(0, len(xy), _CHUNK_ROWS):
-        block = cost_matrix(cost, xy32[i : i + _CHUNK_ROWS], xy32)
-        block *= np.float32(scale)
-        np.rint(block, out=block)
-        np.minimum(block, REAL_MAX, out=block)  # clip: the bbox corner bound is not exact
-        matrix[offset + i : offset + i + len(block), offset:] = block
-        if budget.check("building costs") and budget.stopped:
-            return False
-    return True
-
-
 @dataclass(frozen=True)
 class Segment:
     """One sub-problem: ``pts`` visited once between ``head`` and ``tail`` (or closed)."""
@@ -182,23 +145,34 @@ def _end_costs(seg: Segment, end: End) -> np.ndarray:
     return np.zeros(m)
 
 
-def dense_matrix(seg: Segment, budget: Budget):
-    """uint16 matrix for ``seg``: node 0 is the dummy (open paths), then externals, then points.
+@dataclass(frozen=True)
+class Dense:
+    """A segment's uint16 matrix: node 0 is the dummy (open paths), then the external ends,
+    then the points from ``offset``; the dummy's pinned neighbours; each node's third-nearest
+    neighbour cost (0 for the dummy and the externals)."""
 
-    Returns the matrix, the offset of the first point and the dummy's pinned neighbours;
-    None if the caller asked to stop while it was being built.
-    """
+    matrix: np.ndarray = field(repr=False)
+    offset: int
+    head_pin: int | None
+    tail_pin: int | None
+    near: np.ndarray = field(repr=False)
+
+
+def dense_matrix(seg: Segment, budget: Budget) -> Dense | None:
+    """The matrix of ``seg``, or None if the caller asked to stop while it was being built."""
     if seg.closed:
         matrix = np.zeros((len(seg.pts),) * 2, dtype=np.uint16)
-        if not _fill_scaled(matrix, seg.cost, seg.pts, 0, budget):
-            return None
-        return matrix, 0, None, None
+        near = fill_scaled(matrix, seg.cost, seg.pts, 0, budget)
+        return None if near is None else Dense(matrix, 0, None, None, near)
     ext = [e for e in (seg.head, seg.tail) if isinstance(e, External)]
     offset = 1 + len(ext)
     xy = np.vstack([np.array([e.xy for e in ext], dtype=float).reshape(-1, 2), seg.pts])
     matrix = np.zeros((offset + len(seg.pts),) * 2, dtype=np.uint16)
-    if not _fill_scaled(matrix, seg.cost, xy, 1, budget):
+    near = fill_scaled(matrix, seg.cost, xy, 1, budget)
+    if near is None:
         return None
+    near = np.concatenate([[0.0], near])
+    near[:offset] = 0.0
     pins = [_pin_index(seg.head, 1, offset), _pin_index(seg.tail, 1 + len(ext) - 1, offset)]
     if any(p is not None for p in pins):
         # Exactly one dummy edge per pinned end costs 0; every other dummy edge costs BIG.
@@ -209,7 +183,7 @@ def dense_matrix(seg: Segment, budget: Budget):
                 matrix[0, p] = matrix[p, 0] = 0
     if isinstance(seg.head, External) and isinstance(seg.tail, External):
         matrix[1, 2] = matrix[2, 1] = BIG  # the two externals must not be joined directly
-    return matrix, offset, pins[0], pins[1]
+    return Dense(matrix, offset, pins[0], pins[1], near)
 
 
 def _pin_index(end: End, ext_index: int, offset: int) -> int | None:
@@ -238,75 +212,69 @@ def decode_tour(
     return body[body >= offset] - offset
 
 
-def find_tour(matrix: np.ndarray, duration_s: float, threads: int, budget: Budget):
-    """Run ``fast_tsp.find_tour`` in a thread, polling the caller; None if asked to stop.
-
-    The native search cannot be interrupted from Python except by Ctrl-C, so on a stop
-    request the thread is abandoned (it ends at its own deadline, at most ``duration_s``).
-    """
-    box: dict[str, object] = {}
-    candidates = "alpha" if len(matrix) <= 4000 else "auto"
-
-    def work() -> None:
-        try:
-            # Converged searches return early: the budget is a ceiling, not a quota.
-            box["tour"] = fast_tsp.find_tour(matrix, duration_s, threads, candidates, True)
-        except Exception as exc:  # reported in the caller's thread
-            box["error"] = exc
-
-    worker = threading.Thread(target=work, name="fast_tsp", daemon=True)
-    worker.start()
-    while True:
-        worker.join(POLL_S)
-        if not worker.is_alive():
-            break
-        if budget.check("searching") and budget.stopped:
-            log.info("stop requested: abandoning a %d-node search", len(matrix))
-            return None
-    if "error" in box:
-        raise box["error"]  # type: ignore[misc]
-    return box["tour"]
-
-
 def solve_segment(
     seg: Segment,
     budget: Budget,
     duration_s: float,
     threads: int = 1,
     init: np.ndarray | None = None,
+    on_better: Callable[[np.ndarray, float], None] | None = None,
 ) -> tuple[np.ndarray, float, str]:
     """Best order found for ``seg`` within ``duration_s``: (order, float cost, method).
 
     Candidates are compared on full-precision costs, so scaling to uint16 can only cost
     quality, never validity: ``init`` (if given) is returned unless something beats it.
+    ``on_better(order, cost)`` sees the first order and each one that beats it.
     """
     m = len(seg.pts)
-    if m <= 1:
-        order = np.arange(m, dtype=np.int64)
-        return order, seg.cost_of(order), "trivial"
     if m <= EXACT_MAX:
-        order = solve_exact(seg)
-        return order, seg.cost_of(order), "exact"
-    built = dense_matrix(seg, budget)
-    if built is None:
+        order = solve_exact(seg) if m > 1 else np.arange(m, dtype=np.int64)
+        return order, seg.cost_of(order), "exact" if m > 1 else "trivial"
+    dense = dense_matrix(seg, budget)
+    if dense is None:
         order = seg.fix_ends(init if init is not None else strip_order(seg.pts))
         return order, seg.cost_of(order), "initial"
-    matrix, offset, head_pin, tail_pin = built
     if init is not None:
-        best, how = seg.fix_ends(init), "initial"
+        first, how = seg.fix_ends(init), "initial"
     else:
-        greedy = fast_tsp.greedy_nearest_neighbor(matrix)
-        best, how = _decode_or_fix(seg, greedy, offset, head_pin, tail_pin), "nearest"
-    best_cost = seg.cost_of(best)
+        first, how = (
+            _decode_or_fix(seg, fast_tsp.greedy_nearest_neighbor(dense.matrix), dense),
+            "nearest",
+        )
+    best = _Best(seg, dense, first, how, on_better)
     duration = min(duration_s, budget.remaining())
-    if duration >= 0.01 and not budget.check("searching"):
-        tour = find_tour(matrix, duration, threads, budget)
-        if tour is not None:
-            order = _decode_or_fix(seg, tour, offset, head_pin, tail_pin)
-            order_cost = seg.cost_of(order)
-            if order_cost < best_cost:
-                best, best_cost, how = order, order_cost, "fast_tsp"
-    return best, best_cost, how
+    if duration < 0.01 or budget.check("searching"):
+        return best.order, best.cost, best.how
+    # The reconnection's share: measured on generated clustered sets (docs/sequencing.md).
+    reserve = RECONNECT_SHARE * duration if m >= RECONNECT_MIN else 0.0
+    tour = find_tour(dense.matrix, duration - reserve, threads, budget, best.offer_search)
+    if tour is not None and not budget.check("reconnecting"):
+        left = min(budget.remaining(), max(reserve, MIN_SEARCH_S))
+        joined = reconnect(dense.matrix, tour, dense.near, budget, left, threads)
+        if joined is not None:
+            best.offer(joined, "reconnected")
+    return best.order, best.cost, best.how
+
+
+class _Best:
+    """The cheapest order of one segment so far, on full-precision costs."""
+
+    def __init__(self, seg, dense: Dense, order, how: str, on_better) -> None:
+        self.seg, self.dense, self.on_better = seg, dense, on_better
+        self.order, self.cost, self.how = order, seg.cost_of(order), how
+        if on_better is not None:
+            on_better(self.order, self.cost)
+
+    def offer_search(self, tour: list[int]) -> None:
+        self.offer(tour, "fast_tsp")
+
+    def offer(self, tour: list[int], how: str) -> None:
+        order = _decode_or_fix(self.seg, tour, self.dense)
+        cost = self.seg.cost_of(order)
+        if cost < self.cost:
+            self.order, self.cost, self.how = order, cost, how
+            if self.on_better is not None:
+                self.on_better(order, cost)
 
 
 def strip_order(pts: np.ndarray) -> np.ndarray:
@@ -323,11 +291,11 @@ def strip_order(pts: np.ndarray) -> np.ndarray:
     return np.lexsort((along, band)).astype(np.int64)
 
 
-def _decode_or_fix(seg: Segment, tour, offset: int, head_pin, tail_pin) -> np.ndarray:
+def _decode_or_fix(seg: Segment, tour, dense: Dense) -> np.ndarray:
     if seg.closed:
         return np.asarray(tour, dtype=np.int64)
-    order = decode_tour(tour, offset, head_pin, tail_pin)
+    order = decode_tour(tour, dense.offset, dense.head_pin, dense.tail_pin)
     if order is None:
         t = np.asarray(tour, dtype=np.int64)
-        order = seg.fix_ends(t[t >= offset] - offset)
+        order = seg.fix_ends(t[t >= dense.offset] - dense.offset)
     return order

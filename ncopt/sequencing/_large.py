@@ -13,9 +13,9 @@ import logging
 
 import numpy as np
 
+from ncopt.sequencing._anytime import Incumbent
 from ncopt.sequencing._core import (
     Budget,
-    Cost,
     End,
     External,
     Internal,
@@ -28,6 +28,7 @@ from ncopt.sequencing._regions import resolve_region
 
 log = logging.getLogger(__name__)
 
+QUICK_SHARE = 0.2  # of the part time for a first pass over every part (anytime)
 REGION = 1000  # holes per region re-solve
 REGION_S = 1.0  # ceiling per region search; converged searches return sooner
 PART_SHARE = 0.7  # of the budget for solving parts; the rest improves seams and windows
@@ -50,15 +51,21 @@ def bisect(pts: np.ndarray, idx: np.ndarray, part_max: int) -> list[np.ndarray]:
 
 
 def solve_large(
-    pts: np.ndarray,
-    cost: Cost,
-    head: End,
-    closed: bool,
+    whole: Segment,
     budget: Budget,
     threads: int,
     part_max: int,
+    best: Incumbent,
+    seed: int = 0,
 ) -> tuple[np.ndarray, int]:
-    """Order of all points for a large instance; returns (order, number of parts)."""
+    """Order of all points for a large instance; returns (order, number of parts).
+
+    Anytime: every part first gets a short search (``QUICK_SHARE`` of the part time), so a
+    complete, searched order exists early; then each part is searched again with the rest of
+    its share (kept only if cheaper); then seams and regions. ``best`` sees each cheaper
+    complete order.
+    """
+    pts, cost, head, closed = whole.pts, whole.cost, whole.head, whole.closed
     parts = bisect(pts, np.arange(len(pts), dtype=np.int64), part_max)
     parts = _order_parts(pts, parts, head, closed, budget)
     entries, exits = _joins(pts, parts, closed)
@@ -66,17 +73,28 @@ def solve_large(
         _part_segment(pts, cost, parts, i, entries, exits, head, closed) for i in range(len(parts))
     ]
     orders = [seg.fix_ends(strip_order(seg.pts)) for seg in segs]
+
+    def whole_order() -> np.ndarray:
+        return np.concatenate([p[o] for p, o in zip(parts, orders, strict=True)])
+
+    best.improve(whole.cost_of(whole_order()))
     part_budget = budget.remaining() * PART_SHARE
-    for i, part in enumerate(parts):
-        if budget.check(f"part {i + 1}/{len(parts)}"):
-            break
-        share = part_budget * len(part) / len(pts)
-        orders[i], _, _ = solve_segment(segs[i], budget, share, threads, init=orders[i])
-    order = np.concatenate([p[o] for p, o in zip(parts, orders, strict=True)])
+    for share in (QUICK_SHARE, 1.0 - QUICK_SHARE):
+        for i, part in enumerate(parts):
+            if budget.check(f"part {i + 1}/{len(parts)}"):
+                break
+
+            def keep(order: np.ndarray, _cost: float, i: int = i) -> None:
+                orders[i] = order
+                best.improve(whole.cost_of(whole_order()))
+
+            time_s = part_budget * share * len(part) / len(pts)
+            solve_segment(segs[i], budget, time_s, threads, init=orders[i], on_better=keep)
+    order = whole_order()
     seams = np.cumsum([len(p) for p in parts])[:-1]
     window = min(part_max, 1500)
-    order = improve_windows(pts, cost, order, head, closed, budget, threads, window, seams)
-    return order, len(parts)
+    rng = np.random.default_rng(seed)
+    return improve_windows(whole, order, budget, threads, window, seams, best, rng), len(parts)
 
 
 def _order_parts(pts, parts, head: End, closed: bool, budget: Budget) -> list[np.ndarray]:
@@ -122,20 +140,27 @@ def _part_segment(pts, cost, parts, i, entries, exits, head, closed) -> Segment:
 
 
 def improve_windows(
-    pts, cost, order, head: End, closed: bool, budget: Budget, threads: int, window: int, seams
+    whole: Segment,
+    order: np.ndarray,
+    budget: Budget,
+    threads: int,
+    window: int,
+    seams,
+    best: Incumbent,
+    rng: np.random.Generator,
 ) -> np.ndarray:
     """Re-solve around the seams, then alternate random regions and window sweeps."""
+    pts, cost, head, closed = whole.pts, whole.cost, whole.head, whole.closed
     n = len(order)
     if n <= window or budget.check("windows"):
         return order
     for s in seams:
         begin = min(max(0, int(s) - window // 2), n - window)
         order = _improve_one(pts, cost, order, begin, window, head, closed, budget, threads)
+        best.improve(whole.cost_of(order))
         if budget.check("seams"):
             return order
-    whole = Segment(pts, cost, head, None, closed)
-    best = whole.cost_of(order)
-    rng = np.random.default_rng(0)
+    total = whole.cost_of(order)
     centres = [order[int(s)] for s in seams]
     sweep = 0
     while not budget.check("regions"):
@@ -146,13 +171,14 @@ def improve_windows(
         new = resolve_region(pts, cost, order, region, budget, duration, threads)
         if new is not None and np.array_equal(np.sort(new), np.arange(n)):
             new_cost = whole.cost_of(new)
-            if new_cost < best:
-                order, best = new, new_cost
+            if new_cost < total:
+                order, total = new, new_cost
         sweep += 1
         if sweep % 4 == 0:  # a window along the order now and then
             begin = int(rng.integers(0, n - window + 1))
             order = _improve_one(pts, cost, order, begin, window, head, closed, budget, threads)
-            best = whole.cost_of(order)
+            total = whole.cost_of(order)
+        best.improve(total)
     return order
 
 

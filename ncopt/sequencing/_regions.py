@@ -14,13 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ncopt.sequencing._core import (
-    BIG,
-    Budget,
-    Cost,
-    _fill_scaled,
-    find_tour,
-)
+from ncopt.sequencing._costs import BIG, Cost, fill_scaled
+from ncopt.sequencing._search import Budget, find_tour
 
 
 def resolve_region(
@@ -45,7 +40,7 @@ def resolve_region(
     xy = pts[nodes]
     k = len(nodes)
     matrix = np.zeros((k + len(portions),) * 2, dtype=np.uint16)
-    if not _fill_scaled(matrix[:k, :k], cost, xy, 0, budget):
+    if fill_scaled(matrix[:k, :k], cost, xy, 0, budget) is None:
         return None
     matrix[k:, :] = BIG
     matrix[:, k:] = BIG

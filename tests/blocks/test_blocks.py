@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from ncopt.blocks import EXACT_MAX_BLOCKS, best_orientations, order_blocks, path_cost
+from ncopt.op_order import EXACT_MAX_BLOCKS, best_orientations, path_cost, solve_order
 
 
 def _instance(n: int, k: int, seed: int):
@@ -40,7 +40,7 @@ def _brute(start, trans):
 @pytest.mark.parametrize("n,k,seed", [(1, 1, 0), (2, 2, 1), (5, 1, 2), (6, 1, 3), (5, 2, 4)])
 def test_exact_matches_brute_force(n, k, seed):
     start, trans = _instance(n, k, seed)
-    result = order_blocks(start, trans)
+    result = solve_order(start, trans)
     assert result.optimal
     assert result.cost == pytest.approx(_brute(start, trans))
     assert sorted(result.order) == list(range(n))
@@ -48,14 +48,14 @@ def test_exact_matches_brute_force(n, k, seed):
 
 def test_no_reversal_means_orientation_zero():
     start, trans = _instance(20, 1, 5)
-    result = order_blocks(start, trans, time_limit_s=2.0)
+    result = solve_order(start, trans, time_limit_s=2.0)
     assert result.orientation == (0,) * 20
     assert sorted(result.order) == list(range(20))
 
 
 def test_local_search_never_worse_than_program_order_and_beats_it():
     start, trans = _instance(30, 2, 6)
-    result = order_blocks(start, trans, time_limit_s=2.0)
+    result = solve_order(start, trans, time_limit_s=2.0)
     assert not result.optimal
     assert sorted(result.order) == list(range(30))
     as_written = path_cost(start, trans, range(30), [0] * 30)
@@ -67,20 +67,20 @@ def test_asymmetry_matters():
     # Block 0 ends next to block 1's entry, but not the other way round.
     start = np.array([[0.0, 0.0]])
     trans = np.array([[0.0, 1.0], [50.0, 0.0]])[None, :, None, :]
-    assert order_blocks(start, trans).order == (0, 1)
+    assert solve_order(start, trans).order == (0, 1)
     trans = np.array([[0.0, 50.0], [1.0, 0.0]])[None, :, None, :]
-    assert order_blocks(start, trans).order == (1, 0)
+    assert solve_order(start, trans).order == (1, 0)
 
 
 def test_should_stop_returns_a_valid_order():
     start, trans = _instance(EXACT_MAX_BLOCKS + 30, 2, 7)
-    result = order_blocks(start, trans, time_limit_s=30.0, should_stop=lambda: True)
+    result = solve_order(start, trans, time_limit_s=30.0, should_stop=lambda: True)
     assert sorted(result.order) == list(range(EXACT_MAX_BLOCKS + 30))
 
 
 def test_shape_mismatch_is_an_error():
     with pytest.raises(ValueError, match="shape"):
-        order_blocks(np.zeros((1, 3)), np.zeros((1, 3, 1, 2)))
+        solve_order(np.zeros((1, 3)), np.zeros((1, 3, 1, 2)))
 
 
 def _dag(n: int, count: int, seed: int) -> list[tuple[int, int]]:
@@ -99,7 +99,7 @@ def _keeps(order, pairs) -> bool:
 def test_exact_with_precedence_matches_brute_force(n, k, seed):
     start, trans = _instance(n, k, seed)
     pairs = _dag(n, n, seed)
-    result = order_blocks(start, trans, before=pairs)
+    result = solve_order(start, trans, before=pairs)
     want = min(
         path_cost(start, trans, perm, orient)
         for perm in itertools.permutations(range(n))
@@ -115,19 +115,19 @@ def test_local_search_keeps_every_precedence_and_beats_the_program_order(k, seed
     n = 80
     start, trans = _instance(n, k, seed)
     pairs = _dag(n, 60, seed)
-    result = order_blocks(start, trans, before=pairs, time_limit_s=5.0)
+    result = solve_order(start, trans, before=pairs, time_limit_s=5.0)
     assert sorted(result.order) == list(range(n))
     assert _keeps(result.order, pairs)
     assert result.cost < 0.8 * path_cost(start, trans, range(n), [0] * n)
     # Without the pairs the search is free to do better still.
-    assert order_blocks(start, trans, time_limit_s=5.0).cost <= result.cost * 1.02
+    assert solve_order(start, trans, time_limit_s=5.0).cost <= result.cost * 1.02
 
 
 def test_a_total_order_leaves_only_the_orientations():
     n = 30
     start, trans = _instance(n, 2, 30)
     chain = [(i, i + 1) for i in range(n - 1)]
-    result = order_blocks(start, trans, before=chain, time_limit_s=2.0)
+    result = solve_order(start, trans, before=chain, time_limit_s=2.0)
     assert result.order == tuple(range(n))
     assert result.cost == pytest.approx(
         path_cost(start, trans, range(n), best_orientations(start, trans, range(n)))
@@ -146,7 +146,7 @@ def test_best_orientations_is_exact():
 def test_pairs_the_program_order_breaks_are_refused():
     start, trans = _instance(3, 1, 32)
     with pytest.raises(ValueError, match="a < b"):
-        order_blocks(start, trans, before=[(2, 1)])
+        solve_order(start, trans, before=[(2, 1)])
 
 
 def test_a_stop_request_is_answered_within_half_a_second_on_thousands_of_blocks():
@@ -159,7 +159,7 @@ def test_a_stop_request_is_answered_within_half_a_second_on_thousands_of_blocks(
         asked.append(time.monotonic())
         return asked[-1] - t0 > 1.0
 
-    result = order_blocks(start, trans, time_limit_s=60.0, should_stop=stop)
+    result = solve_order(start, trans, time_limit_s=60.0, should_stop=stop)
     done = time.monotonic()
     assert result.stopped and sorted(result.order) == list(range(n))
     gaps = np.diff([t0, *asked, done])

@@ -17,7 +17,8 @@ from ncopt.aircut import air_cut_to_rapid
 from ncopt.dotnet_post import DotNetPost, PostSpec
 from ncopt.optimize import optimize_program
 from ncopt.pipeline import optimize_text
-from ncopt.program import HoleSet, Step, reorder
+from ncopt.plan import reorder
+from ncopt.program import HoleSet, Step
 from ncopt.scenario import load_scenario, read_sheets, write_sheets
 from tests.dotnet.conftest import EXAMPLE_CLASS, EXAMPLE_POST, compile_cs
 from tests.engine.programs import FOOTER, HEADER, num

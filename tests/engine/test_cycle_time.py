@@ -158,7 +158,8 @@ def test_g73_backs_off_by_the_peck_clearance_only(machine):
 
 def test_a_reordered_program_is_timed_as_the_text_it_emits(mixed_program, machine):
     from ncopt import emit
-    from ncopt.program import HoleSet, Step, reorder
+    from ncopt.plan import reorder
+    from ncopt.program import HoleSet, Step
 
     p = parse_program(mixed_program, machine)
     i = next(k for k, op in enumerate(p.ops) if isinstance(op, HoleSet))

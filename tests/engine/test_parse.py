@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 import ncopt.interpreter as interpreter
 from ncopt.interpreter import parse_program
 from ncopt.machine import DecimalPointMode, Machine
-from ncopt.program import CutBlock, HoleSet, MoveKind, ReorderError, Step, reorder
+from ncopt.plan import ReorderError, reorder
+from ncopt.program import CutBlock, HoleSet, MoveKind, Step
 
 SETUP = "%\nO1000\nG90 G54 G17 G21\nT1 M6\nS1000 M3\nG0 G90 G54 X0. Y0.\nG43 H1 Z25. M8\n"
 

@@ -59,7 +59,7 @@ def test_a_stop_request_is_answered_within_half_a_second_on_thousands_of_blocks(
     gaps = np.diff([t0, *asked, done])
     assert stats.stopped
     assert gaps.max() < 0.5, f"should_stop not asked for {gaps.max():.2f} s"
-    report = verify_equivalent(old, parse_program(emit(new), MACHINE), MACHINE)
+    report = verify_equivalent(old, parse_program(emit(new), MACHINE))
     assert report.ok, report.first_difference
 
 
@@ -79,7 +79,7 @@ def test_a_group_bigger_than_one_search_is_ordered_window_by_window(monkeypatch,
     for a, b in same_material_pairs(old, ops).tolist():
         assert position[ops[a].index] < position[ops[b].index]
     report = verify_equivalent(
-        old, parse_program(emit(new), MACHINE), MACHINE, allow_block_reversal=reversal
+        old, parse_program(emit(new), MACHINE), allow_block_reversal=reversal
     )
     assert report.ok, report.first_difference
     # Windows along a sweep lose little against one search over everything.

@@ -47,7 +47,7 @@ def test_optimize_writes_a_verified_faster_program_and_report(tmp_path):
     machine = Machine()  # the pcb-drill scenario uses the default machine values
     old = parse_program(PCB.read_bytes(), machine)
     new = parse_program(out.read_bytes(), machine)
-    assert verify_equivalent(old, new, machine).ok
+    assert verify_equivalent(old, new).ok
 
 
 def test_optimize_with_machine_file(tmp_path):

@@ -33,7 +33,7 @@ def _check_outputs(folder: Path, new_codes, old_codes, out_df):
     for row in out_df.to_dict("records"):
         old = parse_program(old_codes[row["program"]], machine)
         new = parse_program(new_codes[row["program"]], machine)
-        report = verify_equivalent(old, new, machine)
+        report = verify_equivalent(old, new)
         assert report.ok, report.first_difference
         t_old = estimate_cycle_time(old, machine).total_s
         t_new = estimate_cycle_time(new, machine).total_s
@@ -92,13 +92,13 @@ def test_bad_program_is_an_error_row_and_others_still_run(data_dir):
 
 
 def test_output_failing_verification_is_refused(data_dir, monkeypatch):
-    import ncopt
+    import ncopt.pipeline
 
     folder = _copy("demo/mold-plate", data_dir)
-    real_emit = ncopt.emit
+    real_write = ncopt.pipeline.write_program
 
     def drop_a_hole(program, post=None, machine=None):
-        text = real_emit(program, post, machine)
+        text = real_write(program, post, machine)
         lines = text.splitlines(keepends=True)
         # Delete the first bare hole line: one hole fewer than the original program.
         for i, line in enumerate(lines):
@@ -107,7 +107,7 @@ def test_output_failing_verification_is_refused(data_dir, monkeypatch):
                 break
         return "".join(lines)
 
-    monkeypatch.setattr(ncopt, "emit", drop_a_hole)
+    monkeypatch.setattr(ncopt.pipeline, "write_program", drop_a_hole)
     new_codes, old_codes, out_df = run_generate_nc_code(
         {"scenario_dir": str(folder), "time_limit_s": 3}
     )
@@ -161,4 +161,4 @@ def test_real_background_job_on_demo_scenario(job_env):
     machine = load_scenario(job_env / "machining-2" / "scenario" / "manifold").machine
     old = parse_program(result["old_codes"]["MANIFOLD-M1.nc"], machine)
     new = parse_program(result["new_codes"]["MANIFOLD-M1.nc"], machine)
-    assert verify_equivalent(old, new, machine).ok
+    assert verify_equivalent(old, new).ok

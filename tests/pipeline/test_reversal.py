@@ -9,9 +9,11 @@ from hypothesis import strategies as st
 
 from ncopt import Machine, emit, estimate_cycle_time, parse_program, verify_equivalent
 from ncopt.optimize import optimize_program
-from ncopt.pipeline import Transforms, optimize_text
-from ncopt.program import CutBlock, Step, reorder
-from ncopt.reverse import block_rows, reverse_rows, reversed_block, reversible
+from ncopt.pipeline import optimize_text
+from ncopt.plan import reorder
+from ncopt.program import CutBlock, Step
+from ncopt.reverse import block_rows, reverse_block, reverse_rows
+from ncopt.transforms import Transforms
 from tests.engine.programs import FOOTER, HEADER, mill_tool, num
 
 MACHINE = Machine()
@@ -54,7 +56,7 @@ def test_pocket_with_arcs_reversed_and_back_is_the_same_block():
     for field in ("start", "kind", "end", "feed", "arcs"):
         np.testing.assert_allclose(getattr(back, field), getattr(rows, field), atol=1e-12)
     # The pocket is closed (it ends where it starts): backwards it is the other lap.
-    assert reversed_block(p, op).lines == (
+    assert reverse_block(p, op).lines == (
         "G0 Z2.",
         "G1 Z-3. F150.",
         "G1 Y12. F600.",
@@ -79,14 +81,14 @@ def test_pocket_with_arcs_reversed_and_back_is_the_same_block():
 def test_only_one_depth_plain_blocks_are_reversible(body, why):
     p = parse_program("G90 G17 G0 X0. Y0. Z25.\n" + body)
     assert _blocks(p), why
-    assert not any(reversible(p, op) for op in _blocks(p)), why
+    assert not any(reverse_block(p, op) is not None for op in _blocks(p)), why
 
 
 def test_cutter_compensation_forbids_reversal():
     text = slots().replace("G43 H1 Z25. M8", "G43 H1 Z25. M8\nG41 D1")
     p = parse_program(text)
-    assert _blocks(p) and not any(reversible(p, op) for op in _blocks(p))
-    assert reversible(parse_program(slots()), _blocks(parse_program(slots()))[0])
+    assert _blocks(p) and not any(reverse_block(p, op) is not None for op in _blocks(p))
+    assert reverse_block(parse_program(slots()), _blocks(parse_program(slots()))[0]) is not None
 
 
 @pytest.mark.parametrize(
@@ -139,7 +141,7 @@ def test_random_contours_reverse_to_the_same_path(moves):
     text = "\n".join([*lines, "G0 Z25."]) + "\n"
     old = parse_program(text)
     (op,) = _blocks(old)
-    assert reversible(old, op)
+    assert reverse_block(old, op) is not None
     new = parse_program(emit(reorder(old, {op.group: [Step(op.index, reversed=True)]})))
     assert verify_equivalent(old, new, allow_block_reversal=True).ok
     assert estimate_cycle_time(new, MACHINE).cutting_distance_mm == pytest.approx(

@@ -18,8 +18,9 @@ from ncopt import (
     verify_equivalent,
 )
 from ncopt.aircut import air_cut_to_rapid
-from ncopt.pipeline import Transforms, optimize_text, run_generate_nc_code
+from ncopt.pipeline import optimize_text, run_generate_nc_code
 from ncopt.regroup import regroup_tools
+from ncopt.transforms import Transforms
 from tests.engine.programs import FOOTER, HEADER, num
 
 MACHINE = Machine()
@@ -210,12 +211,12 @@ def test_pipeline_applies_only_what_the_settings_allow():
 
 
 def test_pipeline_skips_a_refused_transformation_and_still_applies_the_others(monkeypatch):
-    import ncopt.aircut
+    import ncopt.transforms
 
     def broken(program, above_z_mm):  # "converts" a move and lowers it into the part
         return program.text.replace("G1 X104. Y0. F2000.", "G0 X104. Y0. Z0.5 F2000.", 1), 1
 
-    monkeypatch.setattr(ncopt.aircut, "air_cut_to_rapid", broken)
+    monkeypatch.setattr(ncopt.transforms, "air_cut_to_rapid", broken)
     both = Transforms(allow_tool_regroup=True, air_cut_above_z_mm=5.0)
     out = optimize_text("P.nc", _program(), MACHINE, transforms=both, time_limit_s=2)
     row = out.row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-TSP = ROOT.parent / "shared" / "bench" / "tsplib" / "d198.tsp"
+
+
+def _tsplib_dir() -> Path:
+    spec = importlib.util.spec_from_file_location("seq_instances", ROOT / "bench/seq_instances.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.tsplib_dir()
+
+
+TSP = _tsplib_dir() / "d198.tsp"
 
 
 def test_instance_cli_writes_a_valid_tour(tmp_path):

@@ -55,3 +55,46 @@ def test_bench_grid_instances_have_the_stated_optimum(bench):
     for shape in bench.PROVEN.values():
         pts, optimum = bench.grid_panels(*shape)
         assert bench.tour_length(pts, snake_tour(pts, *shape), "EUC_2D") == optimum
+
+
+@pytest.fixture(scope="module")
+def instances():
+    spec = importlib.util.spec_from_file_location(
+        "seq_instances", BENCH.parent / "seq_instances.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("kind", ["panel", "icrows", "grid", "clustered", "uniform"])
+@pytest.mark.parametrize("n", [500, 3000])
+def test_generated_sets_have_n_distinct_points_and_fit_uint16_distances(instances, kind, n):
+    pts, _ = instances.instance(f"{kind}-{n}-s1")
+    again, _ = instances.instance(f"{kind}-{n}-s1")
+    assert pts.shape == (n, 2) and np.array_equal(pts, again)  # seeded: the same every run
+    assert len(np.unique(pts, axis=0)) == n
+    span = pts.max(axis=0) - pts.min(axis=0)
+    assert np.hypot(*span) <= 65535  # fast_tsp's default call gets the same rounded distances
+
+
+def test_a_reference_is_replaced_only_by_a_shorter_tour(instances, tmp_path, monkeypatch):
+    monkeypatch.setattr(instances, "REFERENCES", tmp_path / "refs.json")
+    assert instances.store_reference("x", 100, "a")
+    assert not instances.store_reference("x", 120, "b")
+    assert instances.store_reference("x", 90, "c")
+    pts = np.zeros((3, 2))
+    assert instances.reference("x", pts) == (90.0, "best of long runs (c)")
+
+
+def test_a_folder_of_tsp_files_is_measured_against_its_optima(bench, tmp_path):
+    lines = ["NAME : sq", "TYPE : TSP", "EDGE_WEIGHT_TYPE : EUC_2D", "NODE_COORD_SECTION"]
+    coords = [(0, 0), (0, 10), (10, 10), (10, 0), (5, 0)]
+    lines += [f"{i + 1} {x} {y}" for i, (x, y) in enumerate(coords)] + ["EOF"]
+    (tmp_path / "sq.tsp").write_text("\n".join(lines) + "\n")
+    (tmp_path / "optima.json").write_text('{"sq": {"n": 5, "optimal_length": 40}}')
+    names = bench.folder_instances(str(tmp_path))
+    row = bench.measure_instance(names[0], ["fast_tsp", "ours"], 0.2, 2, 1)
+    assert row["reference"] == 40 and row["reference_kind"] == "proven optimum"
+    for method in ("fast_tsp", "ours"):
+        assert row["methods"][method]["gaps_pct"] == [0.0, 0.0]

@@ -188,7 +188,7 @@ def test_edit_optimize_reload_download_cancel(server, page):
     old_text = (folder / "programs" / "PCB-BACKPLANE.nc").read_bytes()
     assert new_text != old_text
     m = Machine(rapid_x_mm_min=24000)
-    assert verify_equivalent(parse_program(old_text, m), parse_program(new_text, m), m).ok
+    assert verify_equivalent(parse_program(old_text, m), parse_program(new_text, m)).ok
 
     # 6. A second run, cancelled from the page.
     page.goto(base.format("optimize"))

@@ -26,10 +26,10 @@ Costs come in as arrays, so this module knows nothing about machines:
 >>> pos = np.array([0.0, 10.0, 5.0])          # three blocks on a line, entry == exit
 >>> start = np.abs(pos)[None, :]
 >>> trans = np.abs(pos[:, None] - pos[None, :])[None, :, None, :]
->>> r = order_blocks(start, trans)
+>>> r = solve_order(start, trans)
 >>> r.order, r.orientation, r.cost
 ((0, 2, 1), (0, 0, 0), 10.0)
->>> order_blocks(start, trans, before=[(1, 2)]).order  # block 1 must come before block 2
+>>> solve_order(start, trans, before=[(1, 2)]).order  # block 1 must come before block 2
 (0, 1, 2)
 """
 
@@ -46,10 +46,10 @@ from ncopt.budget import Budget
 __all__ = [
     "EXACT_MAX_BLOCKS",
     "UNREACHABLE",
-    "BlockOrder",
+    "OperationOrder",
     "best_orientations",
-    "order_blocks",
     "path_cost",
+    "solve_order",
 ]
 
 EXACT_MAX_BLOCKS = 9
@@ -60,7 +60,7 @@ _GAIN = 1e-9  # a move must save more than this (s) to count
 
 
 @dataclass(frozen=True)
-class BlockOrder:
+class OperationOrder:
     """Blocks in cutting order, the orientation of each (0 as programmed, 1 reversed), cost."""
 
     order: tuple[int, ...]
@@ -80,7 +80,7 @@ def path_cost(start_cost: np.ndarray, trans: np.ndarray, order, orientation) -> 
     return total + float(np.sum(steps))
 
 
-def order_blocks(
+def solve_order(
     start_cost: np.ndarray,
     trans: np.ndarray,
     *,
@@ -89,7 +89,7 @@ def order_blocks(
     should_stop: Callable[[], bool] | None = None,
     progress: Callable[..., None] | None = None,
     budget: Budget | None = None,
-) -> BlockOrder:
+) -> OperationOrder:
     """Cheapest open path over all operations from the start; exact up to 9 of them.
 
     ``before``: pairs ``(a, b)``, ``a < b``, that must keep their order (the index order is the
@@ -105,7 +105,7 @@ def order_blocks(
     if len(pairs) and (pairs.min() < 0 or pairs.max() >= n or np.any(pairs[:, 0] >= pairs[:, 1])):
         raise ValueError("before must hold pairs (a, b) of operation indices with a < b")
     if n == 0:
-        return BlockOrder((), (), 0.0, True)
+        return OperationOrder((), (), 0.0, True)
     stopped = False
     if n <= EXACT_MAX_BLOCKS:
         order, orient = _held_karp(start_cost, trans, pairs)
@@ -118,7 +118,7 @@ def order_blocks(
     assert sorted(order) == list(range(n)), "block ordering lost or repeated a block"
     assert _keeps(order, pairs), "block ordering broke a precedence"
     cost = path_cost(start_cost, trans, order, orient)
-    return BlockOrder(
+    return OperationOrder(
         tuple(int(i) for i in order), tuple(int(o) for o in orient), cost, optimal, stopped
     )
 
