@@ -21,20 +21,15 @@ retried with doubling back-off until ``$NCOPT_HOOK_RETRY_S`` (60 s) after the jo
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import datetime as dt
 import importlib
 import json
 import logging
 import os
-import secrets
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +45,9 @@ from jobstore import (
     read_json,
     read_status,
 )
+
+# The supervisor imports this module at its start, whose time is the job's start latency: the
+# modules only a delivery needs (urllib.request, zipfile, ...) are imported when one happens.
 
 __all__ = ["job_summary", "run_hooks", "webhook_secret"]
 
@@ -105,8 +103,8 @@ def _settings_urls(folder: Path) -> tuple[str, ...]:
     xlsx = folder / f"{folder.name}.xlsx"
     if not _mentions(xlsx, b"webhook_urls"):
         return ()  # the common case, found without importing pandas and openpyxl
-    from ncopt.scenario import read_sheets, webhook_urls
-
+    scenario = _project_module("ncopt.scenario")
+    read_sheets, webhook_urls = scenario.read_sheets, scenario.webhook_urls
     try:
         frame = read_sheets(xlsx).get("settings")
     except Exception as exc:
@@ -123,8 +121,23 @@ def _settings_urls(folder: Path) -> tuple[str, ...]:
     return ()
 
 
+def _project_module(name: str) -> Any:
+    """Import a module of this project when it is first needed.
+
+    In a Celery worker the project folder is on ``sys.path`` only while ``celery -A
+    celery_app`` loads that module (see celery_app.py); the supervisor runs there too, and a
+    lazy import of ``ncopt`` would fail without this.
+    """
+    root = str(Path(__file__).resolve().parent)
+    if root not in sys.path:
+        sys.path.append(root)
+    return importlib.import_module(name)
+
+
 def _mentions(xlsx: Path, word: bytes) -> bool:
     """Whether any part of the workbook (a zip of XML files) holds ``word``, in any case."""
+    import zipfile
+
     try:
         with zipfile.ZipFile(xlsx) as archive:
             return any(
@@ -140,8 +153,7 @@ def _data_dir_urls() -> tuple[str, ...]:
     path = data_dir() / ".ncopt" / HOOKS_FILE
     if not path.exists():
         return ()
-    from ncopt.scenario import webhook_urls
-
+    webhook_urls = _project_module("ncopt.scenario").webhook_urls
     try:
         config = read_json(path) or {}
         return webhook_urls(" ".join(config.get("urls") or ()))
@@ -253,6 +265,9 @@ def _loggable(url: str) -> str:
 
 def _webhook(url: str) -> Callable[[dict[str, Any], float], None]:
     def send(summary: dict[str, Any], timeout_s: float) -> None:
+        import urllib.error
+        import urllib.request
+
         body = json.dumps(summary, ensure_ascii=False).encode()
         request = urllib.request.Request(
             url, data=body, method="POST", headers=_signed_headers(summary["job_id"], body)
@@ -323,6 +338,9 @@ def webhook_secret() -> str:
                 return key
             time.sleep(0.01)
         raise JobError(f"the webhook key {path} is empty") from None
+    import base64
+    import secrets
+
     key = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
     with os.fdopen(fd, "w") as fh:
         fh.write(key + "\n")

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from job_hooks import run_hooks  # at import: a Celery worker cannot import it later
 from jobstore import (
     CONFIG_FILE,
     HOST,
@@ -343,8 +344,6 @@ def supervise(folder: Path, job_id: str) -> int:
         return 1
     finally:
         # After the final state is written and the slot freed: hooks cannot change the outcome.
-        from job_hooks import run_hooks
-
         run_hooks(folder, job_id)
 
 

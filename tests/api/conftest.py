@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.api.helpers import SECRET, Receiver, receiving
 from tests.conftest import ROOT
 from tests.jobs.helpers import kill_leftovers, make_scenario
 
@@ -129,7 +130,7 @@ def server(tmp_path_factory) -> Iterator[Server]:
         "NCOPT_HOOK_BACKOFF_S": "0.2",
         "NCOPT_HOOK_RETRY_S": "15",
         "NCOPT_HOOK_TIMEOUT_S": "2",
-        "NCOPT_WEBHOOK_SECRET": "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "NCOPT_WEBHOOK_SECRET": SECRET,
         "NCOPT_ON_COMPLETE": "tests.api.entries:record_completion",
     }
     for name in ("NCOPT_SECRET", "NCOPT_BACKEND"):
@@ -171,3 +172,10 @@ def new_scenario(server):
         return folder
 
     return make
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver on loopback (``tests.api.helpers.receiving``)."""
+    with receiving() as state:
+        yield state

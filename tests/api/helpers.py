@@ -1,14 +1,26 @@
-"""Clients for the API tests (imported as ``tests.api.helpers``): WebSocket and SSE readers."""
+"""Clients for the API tests (imported as ``tests.api.helpers``): WebSocket and SSE readers,
+and a webhook receiver with the signature check a receiver would make."""
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import hashlib
+import hmac
 import json
+import threading
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote
 
 import httpx
+from standardwebhooks import Webhook
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # NCOPT_WEBHOOK_SECRET of the test servers
 
 TERMINAL = {"succeeded", "failed", "cancelled", "timed_out", "lost"}
 
@@ -66,3 +78,58 @@ def wait_state(client: httpx.Client, department: str, scenario: str, states, tim
 
 def start(client: httpx.Client, department: str, scenario: str, **body) -> httpx.Response:
     return client.post(path(department, scenario, "/jobs"), json=body or None)
+
+
+@dataclass
+class Receiver:
+    """What an HTTP server on loopback got; it answers each POST with the next of
+    ``answers`` (then 200)."""
+
+    answers: list[int] = field(default_factory=list)
+    requests: list[dict] = field(default_factory=list)
+    url: str = ""
+
+    def wait(self, count: int, timeout_s: float = 20.0) -> list[dict]:
+        deadline = time.monotonic() + timeout_s
+        while len(self.requests) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(self.requests) >= count, self.requests
+        return self.requests
+
+
+@contextlib.contextmanager
+def receiving() -> Iterator[Receiver]:
+    state = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            state.requests.append({"at": time.time(), "headers": headers, "body": body})
+            self.send_response(state.answers.pop(0) if state.answers else 200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:  # keep pytest's output clean
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    state.url = f"http://127.0.0.1:{httpd.server_address[1]}/hook"
+    try:
+        yield state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def verify(request: dict) -> dict:
+    """Check the signature twice: with the Standard Webhooks library a receiver would use, and
+    by the spec's formula written out here (base64 HMAC-SHA256 of ``id.timestamp.body``)."""
+    headers = request["headers"]
+    payload = Webhook(SECRET).verify(request["body"], headers)
+    key = base64.b64decode(SECRET.removeprefix("whsec_"))
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + request["body"]
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    assert headers["webhook-signature"] == f"v1,{expected}"
+    return payload

@@ -2,83 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
-import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-import pytest
-from standardwebhooks import Webhook
 
 import job_hooks
 from ncopt.scenario import scenario_xlsx_path, template_sheets, validate_sheets, write_sheets
-from tests.api.helpers import start, wait_state
-
-SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # the server fixture's NCOPT_WEBHOOK_SECRET
-
-
-@dataclass
-class Receiver:
-    """An HTTP server on loopback answering each POST with the next of ``answers`` (then 200)."""
-
-    answers: list[int] = field(default_factory=list)
-    delay_s: float = 0.0
-    requests: list[dict] = field(default_factory=list)
-    url: str = ""
-
-    def wait(self, count: int, timeout_s: float = 20.0) -> list[dict]:
-        deadline = time.monotonic() + timeout_s
-        while len(self.requests) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert len(self.requests) >= count, self.requests
-        return self.requests
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    state = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            state.requests.append({"at": time.time(), "headers": headers, "body": body})
-            time.sleep(state.delay_s)
-            code = state.answers.pop(0) if state.answers else 200
-            self.send_response(code)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args) -> None:  # keep pytest's output clean
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{httpd.server_address[1]}/hook"
-    try:
-        yield state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-
-
-def verify(request: dict) -> dict:
-    """Check the signature twice: with the Standard Webhooks library a receiver would use, and
-    by the spec's formula written out here (base64 HMAC-SHA256 of ``id.timestamp.body``)."""
-    headers = request["headers"]
-    payload = Webhook(SECRET).verify(request["body"], headers)
-    key = base64.b64decode(SECRET.removeprefix("whsec_"))
-    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + request["body"]
-    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
-    assert headers["webhook-signature"] == f"v1,{expected}"
-    return payload
+from tests.api.helpers import SECRET, start, verify, wait_state
 
 
 def with_webhook_setting(folder, url: str) -> None:
@@ -134,15 +64,18 @@ def test_webhook_is_signed_sent_after_the_final_state_and_retried(
     # The outcome was on disk before the first request left.
     finished = datetime.fromisoformat(status["finished_at"]).timestamp()
     assert finished <= first["at"]
-    host = receiver.url.removeprefix("http://").removesuffix("/hook")
-    text = wait_log(folder, "attempt 2 delivered")
-    assert f"hook POST http://{host}/hook attempt 1 failed" in text
-    assert "HTTP 500; retrying in 0.2 s" in text
+    assert_attempts_logged(folder, receiver.url)
     # The in-process handler got the same summary, after one failure of its own.
-    text = wait_log(folder, "handler tests.api.entries:record_completion attempt 2 delivered")
-    assert "attempt 1 failed" in text and "RuntimeError: handler failure 1" in text
     handled = [json.loads(line) for line in (folder / "handled.jsonl").read_text().splitlines()]
     assert handled == [summary]
+
+
+def assert_attempts_logged(folder, url: str) -> None:
+    text = wait_log(folder, f"hook POST {url} attempt 2 delivered")
+    assert f"hook POST {url} attempt 1 failed" in text
+    assert "HTTP 500; retrying in 0.2 s" in text
+    text = wait_log(folder, "handler tests.api.entries:record_completion attempt 2 delivered")
+    assert "attempt 1 failed" in text and "RuntimeError: handler failure 1" in text
 
 
 def test_data_folder_hooks_report_a_failed_job(server, token_for, new_scenario, receiver):

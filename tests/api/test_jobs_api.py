@@ -48,24 +48,7 @@ def test_full_cycle_start_events_result_zip(server, token_for, new_scenario):
         assert answer.status_code == 202, answer.text
         job_id = answer.json()["job_id"]
         assert answer.headers["location"] == f"/api/v1{path('cycle', 'plate')}/jobs/{job_id}"
-        events, close_code = ws_events(server, token, "cycle", "plate")
-        kinds = [e["event"] for e in events]
-        assert kinds[0] == "status" and kinds[-1] == "end" and close_code == 1000
-        statuses = [e["data"] for e in events if e["event"] == "status"]
-        assert {s["job_id"] for s in statuses} == {job_id}
-        assert statuses[-1]["state"] == "succeeded" == events[-1]["data"]["state"]
-        running = [
-            s for s in statuses if s["state"] == "running" and s["progress"]["stage"] == "search"
-        ]
-        assert len(running) >= 3, "progress arrives while the job runs"
-        fractions = [s["progress"]["fraction"] for s in running]
-        assert fractions == sorted(fractions)
-        assert all(s["progress"]["best_cycle_time_s"] < 100 for s in running)
-        assert running[-1]["progress"]["program"] == "P1.nc"  # engine keys are forwarded
-        assert running[-1]["limits"]["soft_s"] == 30
-        lines = [line for e in events if e["event"] == "log" for line in e["data"]["lines"]]
-        assert any("searching" in line for line in lines)
-        assert any(f"job {job_id} ended: succeeded" in line for line in lines)
+        assert_live_stream(*ws_events(server, token, "cycle", "plate"), job_id)
 
         result = client.get(path("cycle", "plate", "/result"))
         assert result.status_code == 200
@@ -89,6 +72,27 @@ def test_full_cycle_start_events_result_zip(server, token_for, new_scenario):
         assert [(r["department"], r["scenario"], r["job_id"]) for r in listed] == [
             ("cycle", "plate", job_id)
         ]
+
+
+def assert_live_stream(events: list[dict], close_code: int | None, job_id: str) -> None:
+    """Status first, progress while running, log lines, the final state, ``end``, close."""
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "status" and kinds[-1] == "end" and close_code == 1000
+    statuses = [e["data"] for e in events if e["event"] == "status"]
+    assert {s["job_id"] for s in statuses} == {job_id}
+    assert statuses[-1]["state"] == "succeeded" == events[-1]["data"]["state"]
+    running = [
+        s for s in statuses if s["state"] == "running" and s["progress"]["stage"] == "search"
+    ]
+    assert len(running) >= 3, "progress arrives while the job runs"
+    fractions = [s["progress"]["fraction"] for s in running]
+    assert fractions == sorted(fractions)
+    assert all(s["progress"]["best_cycle_time_s"] < 100 for s in running)
+    assert running[-1]["progress"]["program"] == "P1.nc"  # engine keys are forwarded
+    assert running[-1]["limits"]["soft_s"] == 30
+    lines = [line for e in events if e["event"] == "log" for line in e["data"]["lines"]]
+    assert any("searching" in line for line in lines)
+    assert any(f"job {job_id} ended: succeeded" in line for line in lines)
 
 
 def test_history_keeps_earlier_jobs(server, token_for, new_scenario):
