@@ -7,16 +7,16 @@ import pytest
 
 import jobstore
 from ncopt.scenario import scenario_xlsx_path, template_sheets, write_sheets
-from tests.api.helpers import SECRET, verify
-from tests.celery import conftest as celery_fixtures
+from tests.api.helpers import SECRET, receiving, verify
 from tests.jobs.helpers import make_scenario, start, wait_terminal
 
 pytestmark = pytest.mark.celery
 
-# The Celery area's real redis-server and worker fixtures, used here as they are.
-redis_url = celery_fixtures.redis_url
-celery_env = celery_fixtures.celery_env
-start_worker = celery_fixtures.start_worker
+
+@pytest.fixture
+def receiver():
+    with receiving() as state:
+        yield state
 
 
 def test_a_celery_job_calls_its_scenario_webhook(start_worker, receiver, monkeypatch):
