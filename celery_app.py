@@ -28,6 +28,8 @@ from jobstore import (
     ACTIVE_STATES,
     HOST,
     LOG_FILE,
+    DamagedRecordError,
+    JobFailure,
     JobState,
     derive_state,
     env_float,
@@ -123,29 +125,17 @@ def run_job(self: Any, department: str, scenario: str, job_id: str) -> dict[str,
         skip = _claim(folder, job_id, self.request.id, self.request.hostname)
     except Exception as exc:
         # Say so in the status, or the job would wait as queued until the queue timeout.
-        finish_on_behalf(
-            folder,
-            job_id,
-            JobState.FAILED.value,
-            error={"type": type(exc).__name__, "message": f"worker could not start it: {exc}"},
-        )
+        failure = JobFailure.from_exception(exc, "worker could not start it")
+        finish_on_behalf(folder, job_id, JobState.FAILED, error=failure)
         raise
     if skip:
         log.info("job %s not run again: %s", job_id, skip)
         return {"job_id": job_id, "skipped": skip}
     log.info("job %s: supervisor starting for %s/%s", job_id, department, scenario)
     with _job_log(folder), _own_signals():
-        code = _supervise(folder, job_id)
+        code = supervise(folder, job_id)
     log.info("job %s: supervisor exited with %d", job_id, code)
     return {"job_id": job_id, "exit_code": code}
-
-
-def _supervise(folder: Path, job_id: str) -> int:
-    try:
-        return supervise(folder, job_id)
-    except SystemExit as exc:  # the status file was taken over by a newer job
-        log.warning("job %s: %s", job_id, exc)
-        return 1
 
 
 def _claim(folder: Path, job_id: str, task_id: str | None, worker: str | None) -> str | None:
@@ -155,25 +145,24 @@ def _claim(folder: Path, job_id: str, task_id: str | None, worker: str | None) -
     and a start replacing the job are decided one at a time.
     """
     with scenario_lock(folder):
-        info = read_status(folder)
-        if info is None or info.get("job_id") != job_id:
+        try:
+            status = read_status(folder)
+        except DamagedRecordError as exc:
+            return f"its status file is damaged: {exc}"
+        if status is None or status.job_id != job_id:
             return "the scenario has started another job since"
-        if info.get("state") not in ACTIVE_STATES:
-            return f"already {info.get('state')}"
+        if not status.active:
+            return f"already {status.state}"
         if read_control(folder, job_id) == "cancel":
-            finish_on_behalf(
-                folder,
-                job_id,
-                JobState.CANCELLED.value,
-                note="cancelled before a worker started it",
-            )
+            note = "cancelled before a worker started it"
+            finish_on_behalf(folder, job_id, JobState.CANCELLED, note=note)
             return "cancelled before it started"
-        if info.get("pid") and derive_state(info) in ACTIVE_STATES:
-            return f"alive on {info.get('host')} (pid {info.get('pid')})"
-        if info.get("pid"):
+        if status.pid and derive_state(status) in ACTIVE_STATES:
+            return f"alive on {status.host} (pid {status.pid})"
+        if status.pid:
             # A claimed job whose worker died (the message came back through acks_late): run
             # it again from the start rather than leave it lost.
-            log.warning("job %s: its worker on %s was lost; running it again", job_id, info["host"])
+            log.warning("job %s: its worker on %s was lost; running it again", job_id, status.host)
         me = psutil.Process()
         update_status(
             folder,

@@ -37,7 +37,6 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from jobstore import (
-    ACTIVE_STATES,
     JobError,
     data_dir,
     env_float,
@@ -74,13 +73,13 @@ class Permanent(Exception):
 def run_hooks(folder: Path, job_id: str) -> None:
     """Deliver the job's summary to every configured target. Never raises."""
     try:
-        info = read_status(folder)
-        if not info or info.get("job_id") != job_id or info.get("state") in ACTIVE_STATES:
+        status = read_status(folder)
+        if status is None or status.job_id != job_id or status.active:
             return  # another job's status now, or no final state: nothing of ours ended
         targets = _targets(folder)
         if not targets:
             return
-        summary = job_summary(folder, info)
+        summary = job_summary(folder, status.to_dict())
         deliver(targets, summary, time.monotonic() + env_float("NCOPT_HOOK_RETRY_S", 60.0))
     except Exception:
         log.exception("completion hooks of job %s failed", job_id)
@@ -178,14 +177,16 @@ def job_summary(folder: Path, info: dict[str, Any]) -> dict[str, Any]:
         "created_at": info.get("created_at"),
         "started_at": info.get("started_at"),
         "finished_at": info.get("finished_at"),
-        "saving": _saving(folder, job_id) if info.get("state") == "succeeded" else None,
+        "saving": _saving(folder, info) if info.get("state") == "succeeded" else None,
         "api_path": f"/api/v1/scenarios/{path}/jobs/{quote(job_id, safe='')}",
     }
 
 
-def _saving(folder: Path, job_id: str) -> dict[str, Any] | None:
+def _saving(folder: Path, info: dict[str, Any]) -> dict[str, Any] | None:
+    job_id = info["job_id"]
     try:
-        result = load_signed_result(folder)
+        # Under the names the supervisor signed it with, which its status repeats.
+        result = load_signed_result(folder, info["department"], info["scenario"], job_id)
     except JobError as exc:
         log.warning("hooks: no saving in the summary: %s", exc)
         return None

@@ -1,13 +1,14 @@
 """Public job API and CLI: start, watch, cancel and read background optimizations.
 
-A job lives in its scenario folder (DESIGN.md §2). This module owns every job file there: the
-frozen config, the status file, the control file, the signed result and the history. The
-detached supervisor (``run_optimization_async.py``) writes through the functions here.
+A job lives in its scenario folder (DESIGN.md §2); ``jobstore`` owns every job file there and
+the detached supervisor (``run_optimization_async.py``) writes through it. Renaming, deleting
+and uploading into a scenario go through here too, under the scenario lock that starts take,
+so no job can start between "is it running?" and the change.
 
 Import cost matters: the Streamlit server imports this on every rerun and the supervisor imports
 it at start, so only the standard library and psutil are imported at module level.
 
-CLI (JSON on stdout; exit 0 ok, 1 job failed, 2 bad input)::
+CLI (JSON on stdout, usage errors included; exit 0 ok, 1 job failed or error, 2 bad input)::
 
     python processing.py start DEPT SCENARIO [--time-limit S] [--wait]
     python processing.py status DEPT SCENARIO
@@ -22,61 +23,47 @@ CLI (JSON on stdout; exit 0 ok, 1 job failed, 2 bad input)::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import logging
-import os
-import secrets
-import signal
-import subprocess
+import math
 import sys
-import threading
-import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psutil
-
+import jobstore
 from jobstore import (
     ACTIVE_STATES,
-    CONFIG_FILE,
-    HOST,
-    LOG_FILE,
+    MAX_TIME_LIMIT_S,
     RESULT_FILE,
-    SCHEMA,
     TERMINAL_STATES,
+    DamagedRecordError,
     InputError,
     JobError,
+    JobFailure,
     JobState,
+    JobStatus,
     NoResultError,
     ResultError,
-    archive_previous_run,
-    data_dir,
     derive_state,
-    env_float,
-    finish_on_behalf,
     inputs_digest,
-    list_history,
-    load_signed_result,
-    newest_history_result,
-    read_log_tail,
     read_status,
     scenario_dir,
     scenario_lock,
-    update_status,
-    utc_now,
-    write_control,
-    write_json_atomic,
-    write_status,
 )
+from jobstore.launch import cancel_job, start_job, wait_terminal
 
 __all__ = [
     "InputError",
+    "JobActiveError",
     "JobError",
     "JobState",
     "NoResultError",
     "ResultError",
     "cancel_optimization",
+    "delete_scenario",
     "get_optimization_status",
     "is_optimization_complete",
     "is_optimization_running",
@@ -85,42 +72,19 @@ __all__ = [
     "load_optimization_result",
     "process_optimization_async",
     "read_log_tail",
+    "rename_scenario",
     "render_optimization_status",
     "start_optimization_async",
+    "upload_program",
 ]
 
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parent
-WORKER_SCRIPT = ROOT / "run_optimization_async.py"
-DEFAULT_ENTRY = "ncopt.pipeline:run_generate_nc_code"
-
-# Popen objects of supervisors this process launched. Polled on every API call so a
-# long-running Streamlit server never accumulates zombies; the job itself does not depend on
-# this list (it outlives the server).
-_CHILDREN: list[subprocess.Popen] = []
-_CHILDREN_LOCK = threading.Lock()
+INVALID = "invalid"  # list_jobs: a folder whose name the rules refuse (it cannot be opened)
 
 
-def _reap_children() -> None:
-    with _CHILDREN_LOCK:
-        _CHILDREN[:] = [p for p in _CHILDREN if p.poll() is None]
-
-
-def _new_job_id() -> str:
-    now = dt.datetime.now(dt.UTC)
-    # Sortable by creation time, unique across hosts.
-    return f"{now:%Y%m%dT%H%M%S}{now.microsecond // 1000:03d}Z-{secrets.token_hex(3)}"
-
-
-def _default_limits(time_limit_s: float | None, hard_limit_s: float | None) -> dict[str, float]:
-    soft = time_limit_s if time_limit_s is not None else env_float("NCOPT_TIME_LIMIT_S", 1800.0)
-    if soft <= 0:
-        raise InputError(f"time limit must be positive, got {soft}")
-    hard = hard_limit_s if hard_limit_s is not None else soft * 1.5 + 60.0
-    if hard < soft:
-        raise InputError(f"hard limit {hard} s is shorter than the time limit {soft} s")
-    return {"soft_s": float(soft), "hard_s": float(hard)}
+class JobActiveError(JobError):
+    """The scenario has a queued or running job: it cannot be renamed, deleted or changed."""
 
 
 def start_optimization_async(
@@ -136,119 +100,11 @@ def start_optimization_async(
 
     Returns ``{job_id, state, already_running}`` within milliseconds: the supervisor is spawned
     detached and does its imports on its own time. A per-scenario ``flock`` makes concurrent
-    starts (two tabs, a double click, many processes) produce exactly one job.
+    starts (two tabs, a double click, many processes) produce exactly one job. Limits must be
+    finite, positive and at most a week (``InputError`` otherwise).
     """
-    _reap_children()
     folder = scenario_dir(department, scenario)
-    limits = _default_limits(time_limit_s, hard_limit_s)
-    backend = os.environ.get("NCOPT_BACKEND", "local").strip().lower() or "local"
-    if backend not in {"local", "celery"}:
-        raise InputError(f"unknown NCOPT_BACKEND {backend!r} (use 'local' or 'celery')")
-    with scenario_lock(folder):
-        current = read_status(folder)
-        if current is not None:
-            state = derive_state(current)
-            if state in ACTIVE_STATES:
-                return {"job_id": current["job_id"], "state": state, "already_running": True}
-        archive_previous_run(folder)
-        job_id = _new_job_id()
-        config = {
-            "schema": SCHEMA,
-            "job_id": job_id,
-            "department": department,
-            "scenario": scenario,
-            "scenario_dir": str(folder),
-            "data_dir": str(data_dir()),
-            "entry": entry or os.environ.get("NCOPT_ENTRY") or DEFAULT_ENTRY,
-            "time_limit_s": time_limit_s,
-            "limits": limits,
-            "backend": backend,
-            "params": params or {},
-            "config_hash": inputs_digest(folder),
-            "created_at": utc_now(),
-        }
-        write_json_atomic(folder / CONFIG_FILE, config)
-        write_status(folder, _initial_status(config))
-        if backend == "celery":
-            _submit_celery(folder, config)
-        else:
-            _spawn_supervisor(folder, job_id)
-    log.info("started job %s for %s/%s", job_id, department, scenario)
-    return {"job_id": job_id, "state": JobState.QUEUED.value, "already_running": False}
-
-
-def _initial_status(config: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "schema": SCHEMA,
-        "job_id": config["job_id"],
-        "department": config["department"],
-        "scenario": config["scenario"],
-        "backend": config["backend"],
-        "state": JobState.QUEUED.value,
-        "host": HOST if config["backend"] == "local" else None,
-        "pid": None,
-        "pid_create_time": None,
-        "worker_pid": None,
-        "created_at": config["created_at"],
-        "started_at": None,
-        "finished_at": None,
-        "heartbeat_at": config["created_at"],
-        "progress": {"fraction": 0.0, "stage": "queued", "message": "", "best_cycle_time_s": None},
-        "limits": config["limits"],
-        "config_hash": config["config_hash"],
-        "error": None,
-        "note": None,
-    }
-
-
-def _spawn_supervisor(folder: Path, job_id: str) -> None:
-    kwargs: dict[str, Any] = {
-        "stdin": subprocess.DEVNULL,
-        "stderr": subprocess.STDOUT,
-        "cwd": ROOT,
-        "close_fds": True,
-    }
-    if os.name == "nt":  # untested here; the flags a detached Windows process needs
-        kwargs["creationflags"] = (
-            subprocess.DETACHED_PROCESS
-            | subprocess.CREATE_NEW_PROCESS_GROUP
-            | subprocess.CREATE_NO_WINDOW
-        )
-    else:
-        # A new session: no controlling terminal, and Ctrl-C or a restart of the server's
-        # process group does not reach the job.
-        kwargs["start_new_session"] = True
-    with open(folder / LOG_FILE, "ab") as log_fh:
-        proc = subprocess.Popen(
-            [sys.executable, str(WORKER_SCRIPT), str(folder), job_id], stdout=log_fh, **kwargs
-        )
-    with _CHILDREN_LOCK:
-        _CHILDREN.append(proc)
-    try:
-        create_time = psutil.Process(proc.pid).create_time()
-    except psutil.NoSuchProcess:  # already gone: the supervisor wrote its own outcome
-        return
-    update_status(folder, job_id, pid=proc.pid, pid_create_time=create_time)
-
-
-def _submit_celery(folder: Path, config: dict[str, Any]) -> None:
-    job_id = config["job_id"]
-    try:
-        import celery_app  # lazily: Celery costs ~0.3 s to import and only this path needs it
-
-        task_id = celery_app.enqueue(
-            config["department"], config["scenario"], job_id, config["limits"]["hard_s"]
-        )
-    except Exception as exc:
-        # Never leave a queued job that no worker will ever see: record why, then refuse.
-        finish_on_behalf(
-            folder,
-            job_id,
-            JobState.FAILED.value,
-            error={"type": type(exc).__name__, "message": f"enqueue failed: {exc}"},
-        )
-        raise JobError(f"could not send the job to the Celery broker: {exc}") from exc
-    update_status(folder, job_id, celery_task_id=task_id)
+    return start_job(folder, department, scenario, time_limit_s, hard_limit_s, entry, params or {})
 
 
 def process_optimization_async(department: str, scenario: str, job_id: str) -> int:
@@ -262,37 +118,46 @@ def process_optimization_async(department: str, scenario: str, job_id: str) -> i
 
 
 def get_optimization_status(department: str, scenario: str) -> dict[str, Any]:
-    """The job's status file with the state as derived now (``lost`` if its process is gone).
+    """The job's status with the state as derived now (``lost`` if its process is gone).
 
     Adds ``written_state`` (what the file says), ``outdated`` (the scenario changed since this
-    job's config was frozen) and ``elapsed_s``. A scenario that never ran has state ``idle``.
+    job's config was frozen) and ``elapsed_s``. A scenario that never ran has state ``idle``;
+    one whose status file cannot be read has state ``damaged`` and the reason in ``error``.
     """
-    _reap_children()
-    folder = scenario_dir(department, scenario)
-    return _status_view(folder, department, scenario)
+    return _status_view(scenario_dir(department, scenario), department, scenario)
 
 
 def _status_view(folder: Path, department: str, scenario: str) -> dict[str, Any]:
-    info = read_status(folder)
-    if info is None:
-        return {"department": department, "scenario": scenario, "state": "idle", "job_id": None}
-    info["written_state"] = info.get("state")
-    info["state"] = derive_state(info)
-    info["outdated"] = info["state"] == JobState.SUCCEEDED and info.get(
-        "config_hash"
-    ) != inputs_digest(folder)
-    info["elapsed_s"] = _elapsed_s(info)
-    return info
+    names = {"department": department, "scenario": scenario}
+    try:
+        status = read_status(folder)
+    except DamagedRecordError as exc:
+        error = JobFailure.damaged(f"{exc}; a new start moves it aside").to_dict()
+        return {**names, "state": JobState.DAMAGED.value, "job_id": None, "error": error}
+    if status is None:
+        return {**names, "state": JobState.IDLE.value, "job_id": None}
+    state = derive_state(status)
+    view = {**status.to_dict(), **names}  # the folder's names: it may have been renamed since
+    view["written_state"] = status.state.value
+    view["state"] = state.value
+    view["outdated"] = state == JobState.SUCCEEDED and _outdated(folder, status.config_hash)
+    view["elapsed_s"] = _elapsed_s(status)
+    return view
 
 
-def _elapsed_s(info: dict[str, Any]) -> float | None:
-    start = info.get("started_at") or info.get("created_at")
-    if not start:
+def _outdated(folder: Path, config_hash: str | None) -> bool:
+    try:
+        return config_hash != inputs_digest(folder)
+    except OSError:  # an unreadable program: the inputs cannot be the ones the result used
+        return True
+
+
+def _elapsed_s(status: JobStatus) -> float | None:
+    start = jobstore.parse_utc(status.started_at or status.created_at)
+    if start is None:
         return None
-    end = info.get("finished_at")
-    t0 = dt.datetime.fromisoformat(start)
-    t1 = dt.datetime.fromisoformat(end) if end else dt.datetime.now(dt.UTC)
-    return max(0.0, (t1 - t0).total_seconds())
+    end = jobstore.parse_utc(status.finished_at) or dt.datetime.now(dt.UTC)
+    return max(0.0, (end - start).total_seconds())
 
 
 def is_optimization_running(department: str, scenario: str) -> bool:
@@ -315,110 +180,17 @@ def cancel_optimization(
 ) -> dict[str, Any]:
     """Ask the running job to stop: cancel (discard) or ``finish`` (stop early, keep the best).
 
-    The request goes to the control file the supervisor polls every 0.1 s; for a cancel it
-    sends the work horse SIGTERM and, after the grace period (``$NCOPT_GRACE_S``, default 5 s),
-    SIGKILL: a Python handler cannot run during a blocking native call, the kernel's SIGKILL
-    always can. Should the supervisor itself not answer within ``grace_s`` + 2 s, this sends
-    SIGTERM and then SIGKILL to the job's whole process group and records the cancel.
-
-    The UI never signals blindly: a supervisor still starting has no SIGTERM handler yet, and
-    a signal then would kill it before it could record anything. With ``wait=False`` the
-    backstop runs in a daemon thread and this returns at once.
+    The request goes to the control file the supervisor polls every 0.1 s; for a cancel the
+    supervisor sends the work horse SIGTERM and, after the grace period (``$NCOPT_GRACE_S``,
+    default 5 s), SIGKILL. Should the supervisor itself not answer within ``grace_s`` + 2 s,
+    the job's process group is killed (a Celery task is revoked) and the cancel recorded. With
+    ``wait=False`` that backstop runs in a daemon thread and this returns at once.
     """
     folder = scenario_dir(department, scenario)
-    info = read_status(folder)
-    if info is None or derive_state(info) not in ACTIVE_STATES:
-        state = derive_state(info) if info else "idle"
-        return {"job_id": info and info.get("job_id"), "state": state, "requested": False}
-    action = "finish" if finish else "cancel"
-    job_id = info["job_id"]
-    write_control(folder, job_id, action)
-    grace = grace_s if grace_s is not None else env_float("NCOPT_GRACE_S", 5.0)
-    if not finish:
-        if info.get("backend") == "celery":
-            backstop = _celery_cancel_backstop(folder, job_id, grace + 2.0)
-        else:
-            backstop = _cancel_backstop(folder, job_id, grace + 2.0)
-        if wait:
-            backstop()
-        else:
-            threading.Thread(target=backstop, name=f"cancel-{job_id}", daemon=True).start()
-    return {
-        "job_id": job_id,
-        "state": _status_view(folder, department, scenario)["state"],
-        "requested": True,
-        "action": action,
-    }
-
-
-def _signal_group(info: dict[str, Any], sig: signal.Signals) -> bool:
-    """Signal the job's process group; False if its supervisor is gone or the PID was reused."""
-    pid = info.get("pid")
-    if not pid or info.get("host") != HOST:
-        return False
-    try:
-        proc = psutil.Process(pid)
-        if abs(proc.create_time() - float(info.get("pid_create_time") or 0)) > 0.05:
-            return False  # never signal a PID that now belongs to an unrelated process
-        os.killpg(os.getpgid(pid), sig)
-        return True
-    except (psutil.NoSuchProcess, ProcessLookupError, PermissionError):
-        return False
-
-
-def _cancel_backstop(folder: Path, job_id: str, patience_s: float):
-    def backstop() -> None:
-        if _wait_terminal(folder, job_id, patience_s):
-            return
-        info = read_status(folder) or {}
-        log.warning("job %s did not answer a cancel within %.1f s: killing it", job_id, patience_s)
-        if _signal_group(info, signal.SIGTERM) and not _wait_terminal(folder, job_id, 1.0):
-            _signal_group(info, signal.SIGKILL)
-            time.sleep(0.1)
-        # The supervisor died with its group, so write the outcome on its behalf.
-        finish_on_behalf(
-            folder,
-            job_id,
-            JobState.CANCELLED.value,
-            note="cancelled; the job did not answer and was killed",
-        )
-
-    return backstop
-
-
-def _celery_cancel_backstop(folder: Path, job_id: str, patience_s: float):
-    """A Celery job's supervisor may be on another host: no signals from here, but the
-    worker kills the pool process running the task (``revoke``), and its work horse with it."""
-
-    def backstop() -> None:
-        if _wait_terminal(folder, job_id, patience_s):
-            return
-        from celery_app import kill_task
-
-        log.warning("job %s did not answer a cancel within %.1f s: revoking it", job_id, patience_s)
-        try:
-            kill_task((read_status(folder) or {}).get("celery_task_id"))
-        except Exception:  # broker down: still record the cancel, or the job stays queued
-            log.exception("could not revoke job %s", job_id)
-        finish_on_behalf(
-            folder,
-            job_id,
-            JobState.CANCELLED.value,
-            note="cancelled; the job did not answer and its Celery task was killed",
-        )
-
-    return backstop
-
-
-def _wait_terminal(folder: Path, job_id: str, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        info = read_status(folder)
-        if info is None or info.get("job_id") != job_id or derive_state(info) in TERMINAL_STATES:
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.05)
+    reply = cancel_job(folder, finish=finish, wait=wait, grace_s=grace_s)
+    if reply["requested"]:
+        reply["state"] = _status_view(folder, department, scenario)["state"]
+    return reply
 
 
 def load_optimization_result(department: str, scenario: str) -> dict[str, Any]:
@@ -426,50 +198,162 @@ def load_optimization_result(department: str, scenario: str) -> dict[str, Any]:
     ``from_history`` (True when the current run has no result — it failed, was cancelled or
     is still running — and the result is the newest earlier run's, from ``history/``).
 
-    Raises ``ResultError`` for a missing result, a missing signature, or a file whose HMAC does
-    not match (tampered, or signed with another key); such a file is never unpickled, and an
-    older result is not silently offered in its place.
+    Raises ``ResultError`` for a missing result, a missing signature, a file whose HMAC does
+    not match (tampered, or signed with another key) or that names another scenario or job
+    than its status; such a file is never unpickled, and an older result is not silently
+    offered in its place.
     """
     folder = scenario_dir(department, scenario)
-    source = folder if (folder / RESULT_FILE).exists() else None
-    source = source or newest_history_result(folder) or folder
-    result = load_signed_result(source)
-    result["outdated"] = result.get("config_hash") != inputs_digest(folder)
-    result["from_history"] = source != folder
+    if (folder / RESULT_FILE).exists():
+        try:
+            status = read_status(folder)
+        except DamagedRecordError as exc:
+            raise ResultError(f"the result cannot be checked against its status: {exc}") from None
+        if status is None:
+            raise ResultError("no status file names the job of this result; refusing it")
+        result = jobstore.load_signed_result(folder, department, scenario, status.job_id)
+        from_history = False
+    else:
+        run = jobstore.newest_history_result(folder)
+        if run is None:
+            raise NoResultError("no optimization result yet for this scenario")
+        result = jobstore.load_signed_result(run.path, department, scenario, run.job_id)
+        from_history = True
+    result["outdated"] = _outdated(folder, result.get("config_hash"))
+    result["from_history"] = from_history
     return result
 
 
+def list_history(department: str, scenario: str) -> list[dict[str, Any]]:
+    """Earlier runs of a scenario, newest first (by the time in their records)."""
+    return [run.to_dict() for run in jobstore.history_runs(scenario_dir(department, scenario))]
+
+
+def read_log_tail(department: str, scenario: str, max_bytes: int = 20_000) -> str:
+    """The last ``max_bytes`` of the job's log, decoded leniently, starting at a line."""
+    return jobstore.log_tail(scenario_dir(department, scenario), max_bytes)
+
+
 def list_jobs() -> list[dict[str, Any]]:
-    """One summary per scenario in the data dir (every department), with its latest job."""
-    _reap_children()
-    root = data_dir()
+    """One row per scenario folder in the data dir (every department), with its latest job.
+
+    A folder that cannot be opened is still listed, with ``state`` ``invalid`` (a name the
+    rules refuse, an unreadable folder) or ``damaged`` (an unreadable status file) and the
+    reason in ``error``; callers show those rows but offer only the others.
+    """
+    root = jobstore.data_dir()
     rows: list[dict[str, Any]] = []
-    if not root.is_dir():
-        return rows
-    for dept_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        container = dept_dir / "scenario"
-        if not container.is_dir():
-            continue
-        for folder in sorted(p for p in container.iterdir() if p.is_dir()):
-            if folder.name.startswith("."):
-                continue
+    for dept_dir in _subfolders(root, rows):
+        for folder in _subfolders(dept_dir / "scenario", rows, dept_dir.name):
             rows.append(_summary(folder, dept_dir.name, folder.name))
     return rows
 
 
-def _summary(folder: Path, department: str, scenario: str) -> dict[str, Any]:
+def _subfolders(path: Path, rows: list[dict[str, Any]], department: str | None = None):
     try:
-        info = _status_view(folder, department, scenario)
-    except JobError as exc:
-        return {"department": department, "scenario": scenario, "state": "error", "error": str(exc)}
+        entries = sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        name = department if department is not None else path.name
+        message = f"cannot list {path}: {jobstore.os_error_text(exc)}"
+        rows.append(
+            {"department": _shown(name), "scenario": None, "state": INVALID, "error": message}
+        )
+        return []
+    return entries
+
+
+def _shown(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 are shown replaced, not crashing JSON."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _summary(folder: Path, department: str, scenario: str) -> dict[str, Any]:
+    names = {"department": _shown(department), "scenario": _shown(scenario)}
+    problem = jobstore.name_problem("department", department) or jobstore.name_problem(
+        "scenario", scenario
+    )
+    if problem:
+        return {**names, "state": INVALID, "error": f"{problem}; rename the folder to open it"}
+    info = _status_view(folder, department, scenario)
     keys = ("job_id", "state", "backend", "host", "created_at", "started_at", "finished_at")
-    summary = {"department": department, "scenario": scenario}
-    summary.update({k: info.get(k) for k in keys})
-    summary["progress"] = (info.get("progress") or {}).get("fraction")
-    summary["stage"] = (info.get("progress") or {}).get("stage")
+    summary = {**names, **{k: info.get(k) for k in keys}}
+    progress = info.get("progress") or {}
+    summary["progress"] = progress.get("fraction")
+    summary["stage"] = progress.get("stage")
     summary["elapsed_s"] = info.get("elapsed_s")
     summary["outdated"] = info.get("outdated", False)
+    if info["state"] == JobState.DAMAGED:
+        summary["error"] = info["error"]["message"]
     return summary
+
+
+# ---------------------------------------------------------------- scenario changes, under lock
+
+
+@contextlib.contextmanager
+def _idle_scenario(department: str, scenario: str) -> Iterator[Path]:
+    """Hold the scenario lock with no job queued or running: a start waits for the change."""
+    folder = scenario_dir(department, scenario)
+    with scenario_lock(folder):
+        try:
+            status = read_status(folder)
+        except DamagedRecordError:
+            status = None  # no job can be running on it: a start would move it aside
+        if status is not None and derive_state(status) in ACTIVE_STATES:
+            raise JobActiveError(
+                f"job {status.job_id} is {derive_state(status)} on {department}/{scenario}: "
+                "wait for it to end or cancel it first"
+            )
+        yield folder
+
+
+def rename_scenario(department: str, scenario: str, new_name: str) -> Path:
+    """Rename within the department; refused while a job is active or if the name is taken.
+
+    The results keep verifying: their signatures are re-issued for the new name.
+    """
+    from ncopt.errors import ScenarioFolderError
+    from ncopt.scenario import rename_scenario_folder
+
+    jobstore.validate_name("scenario", new_name)
+    with _idle_scenario(department, scenario) as folder:
+        try:
+            target = rename_scenario_folder(folder, new_name)
+        except ScenarioFolderError as exc:
+            raise InputError(str(exc)) from None
+        jobstore.resign_results(target, (department, scenario), (department, new_name))
+    log.info("renamed scenario %s/%s to %s", department, scenario, new_name)
+    return target
+
+
+def delete_scenario(department: str, scenario: str) -> None:
+    """Delete the scenario folder with its history; refused while a job is active."""
+    from ncopt.scenario import delete_scenario_folder
+
+    with _idle_scenario(department, scenario) as folder:
+        delete_scenario_folder(folder)
+    log.info("deleted scenario %s/%s", department, scenario)
+
+
+def upload_program(
+    department: str, scenario: str, name: str, data: bytes, *, replace: bool = False
+) -> dict[str, Any]:
+    """Save an NC program into the scenario's ``programs/``; refused while a job is active.
+
+    An existing program of that name is replaced only with ``replace=True``, and then kept in
+    ``replaced/``. Returns ``{name, replaced}`` (the kept copy's path, or None).
+    """
+    from ncopt.errors import ScenarioFolderError
+    from ncopt.scenario import save_program
+
+    with _idle_scenario(department, scenario) as folder:
+        try:
+            saved = save_program(folder, name, data, replace=replace)
+        except ScenarioFolderError as exc:
+            raise InputError(str(exc)) from exc
+    return {"name": saved.name, "replaced": str(saved.replaced) if saved.replaced else None}
 
 
 def render_optimization_status(department: str, scenario: str) -> None:
@@ -482,16 +366,25 @@ def render_optimization_status(department: str, scenario: str) -> None:
 # ----------------------------------------------------------------------------------------- CLI
 
 
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
+def _plain_json(value: Any) -> Any:
+    """JSON has no NaN or Infinity: non-finite numbers become null, recursively."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _plain_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_json(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return _plain_json(value.item())
     if hasattr(value, "isoformat"):
         return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
     return str(value)
 
 
 def _emit(payload: Any) -> None:
-    print(json.dumps(payload, default=_json_default, ensure_ascii=False))
+    print(json.dumps(_plain_json(payload), ensure_ascii=False, allow_nan=False))
 
 
 def _cli_result(department: str, scenario: str) -> int:
@@ -504,14 +397,8 @@ def _cli_result(department: str, scenario: str) -> int:
     try:
         result = load_optimization_result(department, scenario)
     except ResultError as exc:
-        _emit(
-            {
-                "success": False,
-                "error": {"type": "ResultError", "message": str(exc)},
-                **base,
-                "programs": [],
-            }
-        )
+        error = {"type": type(exc).__name__, "message": str(exc)}
+        _emit({"success": False, "error": error, **base, "programs": []})
         return 1
     out_df = result.get("out_df")
     rows = out_df.to_dict("records") if out_df is not None else []
@@ -533,23 +420,43 @@ def _cli_start(args: argparse.Namespace) -> int:
         _emit(started)
         return 0
     folder = scenario_dir(args.department, args.scenario)
-    while not _wait_terminal(folder, started["job_id"], 3600.0):
+    while not wait_terminal(folder, started["job_id"], 3600.0):
         pass
     state = get_optimization_status(args.department, args.scenario)["state"]
     _emit({**started, "state": state})
     return 0 if state == JobState.SUCCEEDED else 1
 
 
+class _UsageError(InputError):
+    """A command line argparse refused."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse would print usage text and exit 2
+        raise _UsageError(f"{self.prog}: {message}")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or not 0 < value <= MAX_TIME_LIMIT_S:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive, finite number of seconds up to {MAX_TIME_LIMIT_S:g}, got {text!r}"
+        )
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="processing.py", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="processing.py", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     start = sub.add_parser("start", help="start an optimization in the background")
-    start.add_argument("--time-limit", type=float, default=None, help="soft time limit, seconds")
+    start.add_argument("--time-limit", type=_seconds, default=None, help="soft time limit, s")
     start.add_argument("--wait", action="store_true", help="wait until the job ends")
     cancel = sub.add_parser("cancel", help="cancel a running job")
     cancel.add_argument("--finish", action="store_true", help="stop early, keep the best found")
-    for name, cmd in (("start", start), ("cancel", cancel)):
-        del name
+    for cmd in (start, cancel):
         cmd.add_argument("department")
         cmd.add_argument("scenario")
     for name in ("status", "result"):
@@ -586,34 +493,42 @@ def _cli_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "start":
+        return _cli_start(args)
+    if args.command == "status":
+        _emit(get_optimization_status(args.department, args.scenario))
+        return 0
+    if args.command == "cancel":
+        _emit(cancel_optimization(args.department, args.scenario, finish=args.finish, wait=True))
+        return 0
+    if args.command == "result":
+        return _cli_result(args.department, args.scenario)
+    if args.command == "token":
+        return _cli_token(args)
+    _emit(list_jobs())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     try:
-        if args.command == "start":
-            return _cli_start(args)
-        if args.command == "status":
-            _emit(get_optimization_status(args.department, args.scenario))
-            return 0
-        if args.command == "cancel":
-            _emit(
-                cancel_optimization(args.department, args.scenario, finish=args.finish, wait=True)
-            )
-            return 0
-        if args.command == "result":
-            return _cli_result(args.department, args.scenario)
-        if args.command == "token":
-            return _cli_token(args)
-        _emit(list_jobs())
-        return 0
+        return _run(_parser().parse_args(argv))
     except InputError as exc:
-        _emit({"error": str(exc)})
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc), 2)
     except JobError as exc:
-        _emit({"error": str(exc)})
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return _fail(str(exc), 1)
+    except OSError as exc:  # a read-only folder, a full disk: the message, not a traceback
+        return _fail(jobstore.os_error_text(exc), 1)
+    except Exception as exc:
+        log.exception("internal error")  # the traceback goes to stderr, the message to stdout
+        return _fail(f"internal error: {type(exc).__name__}: {exc}", 1)
+
+
+def _fail(message: str, code: int) -> int:
+    _emit({"error": message})
+    print(f"error: {message}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

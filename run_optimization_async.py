@@ -22,24 +22,28 @@ import signal
 import subprocess
 import sys
 import time
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from job_hooks import run_hooks  # at import: a Celery worker cannot import it later
 from jobstore import (
-    CONFIG_FILE,
     HOST,
     LOG_FILE,
+    MAX_TIME_LIMIT_S,
+    JobError,
+    JobFailure,
+    JobResult,
     JobState,
+    Limits,
     SlotQueue,
+    SpaceReserve,
     cap_log,
     env_float,
     finish_on_behalf,
     publish_result,
+    read_config,
     read_control,
-    read_json,
     update_status,
     utc_now,
 )
@@ -58,22 +62,29 @@ class _Run:
     stop_reason: str | None = None  # "cancel", "hard_limit"
     early_stop: str | None = None  # "finish", "soft_limit": the engine was asked to stop early
     kill_at: float | None = None  # monotonic time to SIGKILL the work horse
-    error: dict[str, Any] | None = None
+    error: JobFailure | None = None
     result_path: str | None = None
     progress: dict[str, Any] = field(default_factory=dict)
     progress_dirty: bool = False
     ready: bool = False  # the work horse spoke: its SIGUSR1 handler is installed
 
 
+class _NotOurs(Exception):
+    """The status file now belongs to another job (a newer start) or cannot be read."""
+
+
 class Supervisor:
     def __init__(self, folder: Path, job_id: str) -> None:
         self.folder = folder
         self.job_id = job_id
-        self.config: dict[str, Any] = read_json(folder / CONFIG_FILE) or {}
-        if self.config.get("job_id") != job_id:
-            raise RuntimeError(f"config in {folder} is not job {job_id}")
+        config = read_config(folder)
+        if config is None or config.job_id != job_id:
+            raise JobError(f"the config in {folder} is not job {job_id}'s")
+        self.config = config
+        self.soft_s, self.hard_s = config.limits.soft_s, config.limits.hard_s
         self.grace_s = env_float("NCOPT_GRACE_S", 5.0)
         self.heartbeat_s = env_float("NCOPT_HEARTBEAT_S", 2.0)
+        self.reserve = SpaceReserve(folder)
         self.signalled: str | None = None
         self.last_beat = 0.0
         self.last_progress_write = 0.0
@@ -83,9 +94,24 @@ class Supervisor:
     def _on_signal(self, signum: int, _frame: Any) -> None:
         self.signalled = signal.Signals(signum).name
 
-    def update(self, **changes: Any) -> None:
-        if update_status(self.folder, self.job_id, **changes) is None:
-            raise SystemExit(f"status file no longer belongs to job {self.job_id}; exiting")
+    def update(self, **changes: Any) -> bool:
+        """Write a change of the status; False if the disk refused it (the job goes on)."""
+        try:
+            written = update_status(self.folder, self.job_id, **changes)
+        except OSError as exc:
+            log.warning("could not write the status (%s); carrying on", exc)
+            return False
+        if written is None:
+            raise _NotOurs(f"status file no longer belongs to job {self.job_id}; exiting")
+        return True
+
+    def finish(self, **final: Any) -> None:
+        """Write the final state. On a full disk the space reserve is given up for it: a job
+        that ended must not read ``lost`` because its last word did not fit."""
+        if not self.update(**final):
+            self.reserve.release()
+            if not self.update(**final):
+                log.error("job %s: the final state %s could not be written", self.job_id, final)
 
     def run(self) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -94,15 +120,24 @@ class Supervisor:
 
         me = psutil.Process()
         self.update(pid=me.pid, pid_create_time=me.create_time(), host=HOST)
-        limits = self.config.get("limits") or {}
-        self.soft_s = float(limits.get("soft_s") or 1800.0)
-        self.hard_s = float(limits.get("hard_s") or self.soft_s * 1.5 + 60.0)
+        try:
+            self.reserve.take()
+        except OSError as exc:
+            self.finish(**_failed(JobFailure.from_exception(exc, "no disk space for the job")))
+            return 1
+        try:
+            return self._run_in_slot()
+        finally:
+            self.reserve.release()
+
+    def _run_in_slot(self) -> int:
         # The data dir is where this scenario folder is (<data>/<dept>/scenario/<name>), not the
         # path frozen in the config: a Celery worker may mount the share elsewhere.
         queue = SlotQueue(self.folder.resolve().parents[2], HOST)
-        with queue.ticket(self.config["created_at"], self.job_id):
+        with queue.ticket(self.config.created_at, self.job_id):
             if not self._wait_for_slot(queue):
-                return self._finish_unstarted()
+                self.finish(state=JobState.CANCELLED, finished_at=utc_now(), note=_UNSTARTED)
+                return 0
         try:
             return self._run_horse(queue.slot_index)
         finally:
@@ -119,12 +154,6 @@ class Supervisor:
             self._heartbeat(time.monotonic())
             time.sleep(TICK_S)
         return True
-
-    def _finish_unstarted(self) -> int:
-        self.update(
-            state=JobState.CANCELLED.value, finished_at=utc_now(), note="cancelled while queued"
-        )
-        return 0
 
     def _run_horse(self, slot: int) -> int:
         read_fd, write_fd = os.pipe()
@@ -146,7 +175,7 @@ class Supervisor:
         os.close(write_fd)
         started = time.monotonic()
         self.update(
-            state=JobState.RUNNING.value,
+            state=JobState.RUNNING,
             started_at=utc_now(),
             worker_pid=horse.pid,
             heartbeat_at=utc_now(),
@@ -186,28 +215,31 @@ class Supervisor:
         except ValueError:
             log.warning("unreadable message from work horse: %r", line[:200])
             return
+        if not isinstance(msg, dict):
+            log.warning("unreadable message from work horse: %r", line[:200])
+            return
         kind = msg.pop("event", None)
         run.ready = True
         if kind == "progress":
             budget = msg.pop("time_limit_s", None)
-            if budget is not None:
+            if isinstance(budget, int | float):
                 self._adopt_engine_budget(float(budget))
             run.progress.update({k: v for k, v in msg.items() if v is not None})
             run.progress_dirty = True
         elif kind == "result":
             run.result_path = msg.get("path")
         elif kind == "error":
-            run.error = msg
+            run.error = JobFailure.from_dict(msg)
 
     def _adopt_engine_budget(self, budget_s: float) -> None:
         """The engine's own budget (the scenario's time_limit_s) becomes the soft limit when
         the caller gave none: the status then shows the limit that actually applies, and the
         hard limit follows it instead of staying at the 30-minute backstop."""
-        if self.config.get("time_limit_s") is not None or not budget_s > 0:
+        if self.config.time_limit_s is not None or not 0 < budget_s <= MAX_TIME_LIMIT_S:
             return
         self.soft_s = budget_s
         self.hard_s = budget_s * 1.5 + 60.0
-        self.update(limits={"soft_s": self.soft_s, "hard_s": self.hard_s})
+        self.update(limits=Limits(self.soft_s, self.hard_s))
 
     def _police(self, horse: subprocess.Popen, run: _Run, elapsed: float, now: float) -> None:
         """Apply requests and limits; escalate SIGTERM to SIGKILL after the grace period."""
@@ -258,63 +290,55 @@ class Supervisor:
         self.last_beat = now
         if now - self.last_log_check > 5.0:
             self.last_log_check = now
-            cap_log(self.folder / LOG_FILE, LOG_CAP_BYTES)
+            with contextlib.suppress(OSError):
+                cap_log(self.folder / LOG_FILE, LOG_CAP_BYTES)
 
     def _outcome(self, returncode: int, run: _Run) -> int:
         """The job's final state, one branch per way a work horse can end."""
-        final: dict[str, Any] = {"finished_at": utc_now(), "heartbeat_at": utc_now()}
+        final: dict[str, Any]
         if run.stop_reason == "cancel":
-            final.update(state=JobState.CANCELLED.value, note="cancelled on request")
+            final = {"state": JobState.CANCELLED, "note": "cancelled on request"}
         elif run.stop_reason == "hard_limit":
-            final.update(
-                state=JobState.TIMED_OUT.value,
-                error={
-                    "type": "TimeLimitExceeded",
-                    "traceback": None,
-                    "message": f"killed at the hard time limit of {self.hard_s:g} s",
-                },
-            )
+            final = _failed(JobFailure.time_limit(self.hard_s), JobState.TIMED_OUT)
         elif returncode == 0 and run.result_path and Path(run.result_path).is_file():
-            publish_result(self.folder, self.job_id, Path(run.result_path).read_bytes())
-            Path(run.result_path).unlink()
-            note = {
-                "soft_limit": f"stopped at the time limit of {self.soft_s:g} s; best found so far",
-                "finish": "finished early on request; best found so far",
-            }
-            final.update(
-                state=JobState.SUCCEEDED.value,
-                note=note.get(run.early_stop or ""),
-                progress={"fraction": 1.0, "stage": "done", "message": "results saved"},
-            )
+            final = self._publish(Path(run.result_path), run.early_stop)
         elif returncode < 0:
-            name = signal.Signals(-returncode).name
-            final.update(
-                state=JobState.FAILED.value,
-                error={
-                    "type": "WorkHorseKilled",
-                    "signal": name,
-                    "traceback": None,
-                    "message": f"the optimization process was killed by {name} "
-                    f"(signal {-returncode})",
-                },
-            )
+            final = _failed(JobFailure.killed_by(-returncode))
         elif run.error is not None:
-            final.update(state=JobState.FAILED.value, error=run.error)
+            final = _failed(run.error)
         else:
-            final.update(
-                state=JobState.FAILED.value,
-                error={
-                    "type": "WorkHorseExited",
-                    "exit_code": returncode,
-                    "traceback": None,
-                    "message": f"the optimization process exited with code {returncode} "
-                    "without a result",
-                },
-            )
+            final = _failed(JobFailure.exited(returncode))
+        if run.result_path:  # published or not, the work horse's temp file goes
+            Path(run.result_path).unlink(missing_ok=True)
         # Log first: whoever sees the final state may read the log at once.
         log.info("job %s ended: %s", self.job_id, final["state"])
-        self.update(**final)
+        self.finish(finished_at=utc_now(), heartbeat_at=utc_now(), **final)
         return 0 if final["state"] == JobState.SUCCEEDED else 1
+
+    def _publish(self, result_path: Path, early_stop: str | None) -> dict[str, Any]:
+        try:
+            data = result_path.read_bytes()
+            publish_result(
+                self.folder, self.config.department, self.config.scenario, self.job_id, data
+            )
+        except (OSError, JobError) as exc:
+            return _failed(JobFailure.from_exception(exc, "the result could not be saved"))
+        note = {
+            "soft_limit": f"stopped at the time limit of {self.soft_s:g} s; best found so far",
+            "finish": "finished early on request; best found so far",
+        }
+        return {
+            "state": JobState.SUCCEEDED,
+            "note": note.get(early_stop or ""),
+            "progress": {"fraction": 1.0, "stage": "done", "message": "results saved"},
+        }
+
+
+_UNSTARTED = "cancelled while queued"
+
+
+def _failed(failure: JobFailure, state: JobState = JobState.FAILED) -> dict[str, Any]:
+    return {"state": state, "error": failure}
 
 
 def _send(horse: subprocess.Popen, sig: signal.Signals) -> None:
@@ -327,20 +351,14 @@ def supervise(folder: Path, job_id: str) -> int:
     """Run one job's supervisor to the end; every failure of its own still writes a state."""
     try:
         return Supervisor(folder, job_id).run()
-    except SystemExit:
-        raise
+    except _NotOurs as exc:
+        log.warning("%s", exc)
+        return 1
     except BaseException as exc:
         log.exception("supervisor failed")
-        finish_on_behalf(
-            folder,
-            job_id,
-            JobState.FAILED.value,
-            error={
-                "type": type(exc).__name__,
-                "message": f"supervisor error: {exc}",
-                "traceback": traceback.format_exc(),
-            },
-        )
+        failure = JobFailure.from_exception(exc, "supervisor error")
+        with contextlib.suppress(OSError):
+            finish_on_behalf(folder, job_id, JobState.FAILED, error=failure)
         return 1
     finally:
         # After the final state is written and the slot freed: hooks cannot change the outcome.
@@ -368,30 +386,29 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
-def horse_main(folder: Path, job_id: str, fd: int) -> int:
-    _die_with_parent(os.getppid())
-    signal.signal(signal.SIGUSR1, _request_stop)
-    channel = os.fdopen(fd, "w", buffering=1)
+class _Channel:
+    """The work horse's side of the pipe: JSON lines, progress thinned to 20 a second."""
 
-    def send(event: str, **payload: Any) -> None:
-        channel.write(json.dumps({"event": event, **payload}, default=str) + "\n")
+    def __init__(self, fd: int) -> None:
+        self.stream = os.fdopen(fd, "w", buffering=1)
+        self.last_progress = 0.0
 
-    send("ready")  # the SIGUSR1 handler is in place: "finish now" may be sent from here on
-    last_progress = 0.0
+    def send(self, event: str, **payload: Any) -> None:
+        self.stream.write(json.dumps({"event": event, **payload}, default=str) + "\n")
 
     def progress(
+        self,
         fraction: float | None = None,
         stage: str | None = None,
         message: str | None = None,
         best_cycle_time_s: float | None = None,
         **extra: Any,
     ) -> None:
-        nonlocal last_progress
         now = time.monotonic()
-        if now - last_progress < 0.05 and fraction not in (0.0, 1.0):
+        if now - self.last_progress < 0.05 and fraction not in (0.0, 1.0):
             return  # the supervisor writes at most a few per second anyway
-        last_progress = now
-        send(
+        self.last_progress = now
+        self.send(
             "progress",
             fraction=fraction,
             stage=stage,
@@ -400,45 +417,59 @@ def horse_main(folder: Path, job_id: str, fd: int) -> int:
             **extra,
         )
 
-    config = read_json(folder / CONFIG_FILE) or {}
-    try:
-        module_name, _, func_name = str(config["entry"]).partition(":")
-        entry = getattr(importlib.import_module(module_name), func_name)
-        progress(0.0, "running", f"running {config['entry']}")
-        new_codes, old_codes, out_df = entry(
-            config, progress=progress, should_stop=lambda: _STOP_REQUESTED
-        )
-        import joblib
 
-        result = {
-            "success": True,
-            "new_codes": new_codes,
-            "old_codes": old_codes,
-            "out_df": out_df,
-            "error": None,
-            "job_id": job_id,
-            "config_hash": config.get("config_hash"),
-            "stopped_early": _STOP_REQUESTED,
-            "finished_at": utc_now(),
-        }
-        tmp = folder / f".result.{job_id}.tmp"
-        joblib.dump(result, tmp)
+def horse_main(folder: Path, job_id: str, fd: int) -> int:
+    _die_with_parent(os.getppid())
+    signal.signal(signal.SIGUSR1, _request_stop)
+    channel = _Channel(fd)
+    channel.send("ready")  # the SIGUSR1 handler is in place: "finish now" may come from here on
+    tmp = folder / f".result.{job_id}.tmp"
+    try:
+        config = read_config(folder)
+        if config is None or config.job_id != job_id:
+            raise JobError(f"the config in {folder} is not job {job_id}'s")
+        module_name, _, func_name = config.entry.partition(":")
+        entry = getattr(importlib.import_module(module_name), func_name)
+        channel.progress(0.0, "running", f"running {config.entry}")
+        new_codes, old_codes, out_df = entry(
+            config.engine_request(folder),
+            progress=channel.progress,
+            should_stop=lambda: _STOP_REQUESTED,
+        )
+        result = JobResult(
+            job_id=job_id,
+            success=True,
+            new_codes=new_codes,
+            old_codes=old_codes,
+            out_df=out_df,
+            config_hash=config.config_hash,
+            stopped_early=_STOP_REQUESTED,
+            finished_at=utc_now(),
+        )
+        _dump(result, tmp)
         # Nothing is left to stop: a late "finish now" must not kill the exiting process.
         signal.signal(signal.SIGUSR1, signal.SIG_IGN)
-        send("result", path=str(tmp))
+        channel.send("result", path=str(tmp))
         return 0
     except BaseException as exc:  # the outcome goes to the supervisor, whatever it was
         logging.getLogger("ncopt.horse").exception("optimization failed")
         signal.signal(signal.SIGUSR1, signal.SIG_IGN)
-        send(
-            "error",
-            type=type(exc).__name__,
-            message=str(exc) or type(exc).__name__,
-            traceback=traceback.format_exc(),
-        )
+        tmp.unlink(missing_ok=True)
+        context = "the result could not be written" if isinstance(exc, OSError) else ""
+        channel.send("error", **JobFailure.from_exception(exc, context).to_dict())
         return 1
     finally:
-        channel.close()
+        channel.stream.close()
+
+
+def _dump(result: JobResult, path: Path) -> None:
+    import joblib  # here, not at start: the supervisor never pays for it
+
+    try:
+        joblib.dump(result.to_dict(), path)
+    except BaseException:
+        path.unlink(missing_ok=True)  # a full disk must not leave half a result behind
+        raise
 
 
 def main(argv: list[str]) -> int:

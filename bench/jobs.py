@@ -93,6 +93,8 @@ def bench_list(processing, root: Path, repeat: int) -> tuple[int, list[float]]:
 def bench_forty_jobs(processing, names: list[str]) -> dict:
     import psutil
 
+    from jobstore.launch import reap_children
+
     t0 = time.perf_counter()
     for name in names:
         processing.start_optimization_async("bench", name, entry=ENTRY_QUICK)
@@ -105,7 +107,7 @@ def bench_forty_jobs(processing, names: list[str]) -> dict:
         time.sleep(0.005)
     wall_s = time.perf_counter() - t0
     time.sleep(0.5)
-    processing._reap_children()
+    reap_children()
     leftovers = [
         p
         for p in psutil.process_iter(["cmdline"])

@@ -46,7 +46,9 @@ def air_cut_to_rapid(program: Program, above_z_mm: float) -> tuple[str, int]:
     lines = _air_lines(program, above_z_mm)
     if not lines:
         return program.text, 0
-    barriers = {b.line for b in program.barriers}
+    # A subprogram or the operator at a stop may rely on the motion mode: a run of converted
+    # lines must hand back G1 before either, or it is left as it was.
+    barriers = {b.line for b in program.barriers} | {s.line for s in program.stops}
     edits: dict[int, str] = {}
     run: dict[int, str] = {}
     for i in range(min(lines), program.n_lines):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 
 from ncopt.cycle_time import estimate_cycle_time
 from ncopt.errors import GCodeError, NcError
+from ncopt.gcode import encode_program
 from ncopt.interpreter import parse_program
 from ncopt.machine import Machine
 
@@ -131,7 +131,7 @@ def _optimize(args: argparse.Namespace, setup: _Setup, data: bytes) -> int:
     if row["status"] == "error":
         print(f"{args.program}: {row['reason']}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    args.output.write_text(outcome.new_text)
+    args.output.write_bytes(encode_program(outcome.new_text))
     return EXIT_OK
 
 
@@ -176,12 +176,14 @@ def _machine(machine_json: Path | None) -> Machine:
 
 def scenario_folder(spec: str) -> Path:
     """``DEPT/NAME`` → ``<data dir>/DEPT/scenario/NAME``, checked to stay inside the data dir."""
+    from ncopt.errors import ScenarioFolderError
+    from ncopt.paths import data_dir
+    from ncopt.paths import scenario_folder as folder_of
+
     dept, sep, name = spec.partition("/")
-    for part in (dept, name):
-        if not sep or not part or part.startswith(".") or "/" in part or "\\" in part:
-            raise CliInputError(f"--scenario must be DEPT/NAME, got {spec!r}")
-    root = Path(os.environ.get("NCOPT_DATA_DIR") or "scenarios").resolve()
-    folder = (root / dept / "scenario" / name).resolve()
-    if not folder.is_relative_to(root) or not folder.is_dir():
-        raise CliInputError(f"no scenario {name!r} in department {dept!r} under {root}")
-    return folder
+    if not sep:
+        raise CliInputError(f"--scenario must be DEPT/NAME, got {spec!r}")
+    try:
+        return folder_of(dept, name)
+    except ScenarioFolderError as exc:
+        raise CliInputError(f"--scenario {spec!r}: {exc} (data dir {data_dir()})") from None

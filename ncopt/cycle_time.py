@@ -36,7 +36,13 @@ import numpy as np
 from ncopt.machine import Machine, trapezoid_time_array, trapezoid_time_s
 from ncopt.program import HoleParams, MoveKind, Program
 
-__all__ = ["CycleTime", "estimate_cycle_time", "hole_cycle_time_s", "rapid_times_s"]
+__all__ = [
+    "CycleTime",
+    "estimate_cycle_time",
+    "hole_cycle_time_s",
+    "rapid_times_s",
+    "travel_by_row",
+]
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,33 @@ def estimate_cycle_time(program: Program, machine: Machine) -> CycleTime:
     )
 
 
+def travel_by_row(program: Program, machine: Machine) -> tuple[np.ndarray, np.ndarray]:
+    """Rapid travel of each motion row, in seconds and mm: a rapid's whole move, a hole's
+    move to it and down to R (what re-sequencing changes); 0 for the rest.
+
+    >>> from ncopt.interpreter import parse_program
+    >>> p = parse_program("G0 X0 Y0 Z10.\\nG0 X100.\\n")
+    >>> travel_by_row(p, Machine())[1].round(3).tolist()
+    [0.0, 100.0]
+    """
+    m = program.motion
+    start = np.vstack([np.full((1, 3), np.nan), m.end[:-1]]) if len(m) else m.end
+    delta = np.nan_to_num(m.end - start, nan=0.0)
+    seconds, mm = np.zeros(len(m)), np.zeros(len(m))
+    rapid = m.kind == MoveKind.RAPID
+    seconds[rapid] = rapid_times_s(machine, delta[rapid])
+    mm[rapid] = np.linalg.norm(delta[rapid], axis=1)
+    holes = np.flatnonzero(m.kind == MoveKind.HOLE)
+    if len(holes):
+        dx, dy = delta[holes, 0], delta[holes, 1]
+        r_plane = np.array([p.r_mm for p in program.hole_params])[m.aux[holes]]
+        dz = np.abs(np.where(np.isnan(start[holes, 2]), r_plane, start[holes, 2]) - r_plane)
+        vz, az = machine.rapid_z_mm_min / 60.0, machine.accel_z_mm_s2
+        seconds[holes] = machine.rapid_time_xy(dx, dy) + trapezoid_time_array(dz, vz, az)
+        mm[holes] = np.hypot(dx, dy) + dz
+    return seconds, mm
+
+
 def rapid_times_s(machine: Machine, delta: np.ndarray) -> np.ndarray:
     """Vectorised ``Machine.rapid_time_s`` for an (n, 3) array of moves (same formula)."""
     delta = np.abs(np.asarray(delta, dtype=float).reshape(-1, 3))
@@ -143,6 +176,9 @@ def _feed_time(program: Program, machine: Machine, delta: np.ndarray):
     programmed = np.where(m.feed_mm_min[idx] > 0, m.feed_mm_min[idx], machine.max_feed_mm_min)
     v = np.minimum(v, np.minimum(programmed, machine.max_feed_mm_min) / 60.0)
     v = np.minimum(v, np.sqrt(a * radius))  # centripetal limit (inf for lines)
+    untimed = ~np.isfinite(length)  # an arc from an unknown position (a program warning)
+    if untimed.any():
+        length[untimed], v[untimed], t_in[untimed], t_out[untimed] = 0.0, 1.0, 0.0, 0.0
     v_join = _junction_speeds(idx, m.dwell_after, t_in, t_out, v, a, length, machine)
     t = _profile_time(length, v, a, v_join[:-1], v_join[1:])
     return float(t.sum()), float(length.sum()), int(idx.size)

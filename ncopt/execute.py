@@ -8,23 +8,27 @@ become barriers (``BARRIER_G``/``KNOWN_M`` below), carried verbatim and never ex
 from __future__ import annotations
 
 from ncopt.gcode import CANNED_CYCLES, LineFlag, line_flags, scan_line
-from ncopt.geometry import ArcError, arc_geometry
+from ncopt.geometry import ARC_COLUMNS, ArcError, arc_geometry
 from ncopt.program import HoleParams
 from ncopt.structure import Builder
 
 __all__ = ["execute_line"]
 
 CYCLES = CANNED_CYCLES
-MODAL_NOOP = frozenset({40, 43, 44, 49, 94})
+# Understood by every profile; each adds its harmless modal codes (ncopt.controllers).
 KNOWN_G = (
     frozenset({0, 1, 2, 3, 4, 17, 18, 19, 20, 21, 28, 53, 80, 90, 91, 98, 99})
     | frozenset(range(54, 60))
     | CYCLES
-    | MODAL_NOOP
 )
-KNOWN_M = frozenset({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 30})
-# Words that may sit on a line the sequencer can move (a move, an arc, a cycle hole).
-MOVE_LETTERS = frozenset("NGXYZF")
+COMP_G = frozenset({40, 41, 42})
+UNKNOWN_ARC = (float("nan"),) * ARC_COLUMNS
+KNOWN_M = frozenset({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 30, 60})
+STOP_M = frozenset({0, 1, 60})  # program stop, optional stop, pallet change
+END_M = frozenset({2, 30})
+# Words that may sit on a line the sequencer can move (a move, an arc, a cycle hole); D is
+# the offset of G41/G42 cutter compensation.
+MOVE_LETTERS = frozenset("NGXYZFD")
 ARC_LETTERS = frozenset("NGXYZIJKRF")
 HOLE_LETTERS = frozenset("NGXYZRQPFKL")
 HOLE_G = CYCLES | {98, 99}
@@ -42,13 +46,16 @@ class _Words:
 
 def execute_line(b: Builder, i: int, line: str) -> None:
     code = line.rstrip("\r")
+    if i == 0:
+        code = code.lstrip("\ufeff")  # a UTF-8 byte-order mark (kept in the text)
     stripped = code.strip()
+    b.line_start(i)
     b.remember_modal(i)
     if not stripped:
         b.flag(i, 0)
         b.neutral(i)
         return
-    if stripped == "%":
+    if stripped.startswith("%"):  # the tape's start/end mark, with text after it or not
         b.flag(i, LineFlag.UNREAD)
         b.verbatim(i)
         return
@@ -58,6 +65,8 @@ def execute_line(b: Builder, i: int, line: str) -> None:
     if scanned.issues:
         b.add_issues(scanned.issues)
         return
+    if scanned.block_delete:  # the operator chooses whether it runs: a wall and a barrier
+        b.stop(i, "/", line)
     if scanned.barrier or scanned.block_delete:
         b.barrier(i, line, scanned.barrier or "block delete")
         return
@@ -81,7 +90,9 @@ def _collect(b: Builder, i: int, scanned: tuple[tuple[str, str, int], ...]) -> _
         if letter in "GM":
             number = float(text)
             if number != int(number):
-                w.barrier = w.barrier or f"{letter}{text} is not interpreted"
+                harmless = letter == "G" and f"{number:g}" in b.profile.harmless_g_decimal
+                if not harmless:
+                    w.barrier = w.barrier or f"{letter}{text} is not interpreted"
                 continue
             if letter == "G":
                 w.g.append((int(number), col))
@@ -98,16 +109,19 @@ def _collect(b: Builder, i: int, scanned: tuple[tuple[str, str, int], ...]) -> _
 
 
 def _barrier_reason(b: Builder, w: _Words) -> str:
-    for g, _ in w.g:
-        if g not in KNOWN_G:
+    gs = {g for g, _ in w.g}
+    for g in gs:
+        if g not in KNOWN_G and not b.profile.harmless(g):
             return f"G{g} is not interpreted"
         if 54 <= g <= 59 and g != b.s.wcs:
             return "work offset change"
     for m in w.m:
         if m in (98, 99):
             return "subprogram call"
-        if m not in KNOWN_M:
+        if m not in KNOWN_M and m not in b.profile.harmless_m:
             return f"M{m} is not interpreted"
+    if "E" in w.values and 187 not in gs:  # E: Haas G187's accuracy, else an axis or macro
+        return "unknown address E"
     if "O" in w.values and len(b.rows):
         return "program number inside the program"
     if len([g for g, _ in w.g if g <= 3 or g in CYCLES]) > 1:
@@ -128,7 +142,7 @@ def _execute(b: Builder, i: int, w: _Words) -> None:
     _m_codes(b, i, w.m)
     letters = set(v)
     if 4 in gs:
-        b.add_dwell(_dwell_s(v))
+        b.add_dwell(_dwell_s(b, v))
         b.verbatim(i)
     elif gs & {28, 53}:
         b.machine_move(i, [axis for axis in "XYZ" if axis in v])
@@ -143,10 +157,10 @@ def _execute(b: Builder, i: int, w: _Words) -> None:
         b.verbatim(i)
 
 
-def _dwell_s(v: dict[str, tuple[str, int]]) -> float:
-    """G4: P in milliseconds, X in seconds (Fanuc)."""
+def _dwell_s(b: Builder, v: dict[str, tuple[str, int]]) -> float:
+    """G4: P in the profile's unit (``ncopt.controllers``), X in seconds."""
     if "P" in v:
-        return float(v["P"][0]) / 1000.0
+        return b.profile.dwell_s(v["P"][0], "G4")
     return float(v["X"][0]) if "X" in v else 0.0
 
 
@@ -160,7 +174,10 @@ def _m_codes(b: Builder, i: int, ms: list[int]) -> None:
             b.s.stop_spindle()
         elif m in (7, 8, 9):
             b.s.set_coolant(m != 9)
-        elif m in (2, 30):
+        elif m in STOP_M:
+            b.stop(i, f"M{m}", b.line_text(i))
+        elif m in END_M:
+            b.stop(i, f"M{m}", b.line_text(i))
             b.s.end_program()
 
 
@@ -168,8 +185,12 @@ def _move(b: Builder, i: int, w: _Words, gs: set[int]) -> None:
     v, s = w.values, b.s
     x, y, z = s.target(v)
     letters = set(v)
+    # A line that switches cutter compensation is a move of the cut block it is in; outside
+    # one it is a set-up line (the compensated stretch is never split or re-entered).
+    comp = bool(gs & COMP_G)
     if s.motion <= 1:
-        if letters <= MOVE_LETTERS and gs <= {0, 1} and not w.m:
+        plain = letters <= MOVE_LETTERS and gs <= {0, 1} | COMP_G and not w.m
+        if plain and (b.block_open or not comp):
             b.move_line(i, x, y, z)
         else:
             b.verbatim_move(i, s.motion, x, y, z)
@@ -177,7 +198,8 @@ def _move(b: Builder, i: int, w: _Words, gs: set[int]) -> None:
     arc = _arc_row(b, i, w, (x, y, z))
     if arc is None:
         return
-    if letters <= ARC_LETTERS and gs <= {2, 3} and not w.m:
+    plain = letters <= ARC_LETTERS | {"D"} and gs <= {2, 3} | COMP_G and not w.m
+    if plain and (b.block_open or not comp):
         b.move_line(i, x, y, z, arc=arc)
     else:
         b.verbatim_move(i, 2, x, y, z, arc)
@@ -192,8 +214,10 @@ def _arc_row(b: Builder, i: int, w: _Words, end: tuple[float, float, float]) -> 
     offsets = tuple(s.coordinate(v[k][0]) if k in v else 0.0 for k in "IJK")
     radius = s.coordinate(v["R"][0]) if "R" in v else None
     if not s.known():
-        b.issue(i, col, f"G{s.motion}", "arc from an unknown position")
-        return None
+        # A real control knows where it is (after a subprogram, G28 …); the engine does
+        # not, so the arc cannot be timed: it counts 0 s, with a warning at its line.
+        b.warn(i, f"G{s.motion} from a position the program does not state: not timed")
+        return b.add_arc(UNKNOWN_ARC)
     try:
         geo = arc_geometry(s.xyz, end, s.plane, s.motion == 2, offsets, radius)  # type: ignore[arg-type]
     except ArcError as exc:
@@ -208,7 +232,7 @@ def _cycle_line(b: Builder, i: int, w: _Words, pure: bool, new: bool) -> None:
         if letter in v:
             s.set_cycle_word(letter, s.coordinate(v[letter][0]))
     if "P" in v:
-        s.set_cycle_word("P", float(v["P"][0]) / 1000.0)  # P counts milliseconds
+        s.set_cycle_word("P", b.profile.dwell_s(v["P"][0], f"G{s.cycle}"))
     data = s.cycle_words
     if "Z" not in data:
         b.issue(i, v.get("X", ("", 1))[1], f"G{s.cycle}", "canned cycle without a Z depth")
@@ -216,7 +240,14 @@ def _cycle_line(b: Builder, i: int, w: _Words, pure: bool, new: bool) -> None:
     # No R: Fanuc drills from the initial level. Incremental R counts from the initial level.
     r_abs = data.get("R", 0.0) + s.initial_z if "R" not in data or not s.absolute else data["R"]
     z_abs = data["Z"] if s.absolute else r_abs + data["Z"]
-    repeats = int(float(v.get("K", v.get("L", ("1", 0)))[0]))
+    repeats = _repeats(b, i, v)
+    if repeats is None:
+        return
+    if repeats == 0:
+        # Fanuc: K0 stores the cycle's data without drilling; whether the axes still move
+        # differs between controls, so the line stays where it is and nothing crosses it.
+        b.barrier(i, b.line_text(i), "repeat count 0: cycle data stored without drilling")
+        return
     params = HoleParams(
         cycle=s.cycle,
         z_mm=z_abs,
@@ -226,21 +257,36 @@ def _cycle_line(b: Builder, i: int, w: _Words, pure: bool, new: bool) -> None:
         q_mm=abs(data.get("Q", 0.0)),
         dwell_s=data.get("P", 0.0),
         feed_mm_min=s.feed,
-        repeats=repeats if s.absolute else min(repeats, 1),
+        repeats=repeats if s.absolute else 1,
         spindle_rpm=s.spindle_rpm,
         tool=s.tool,
         coolant=s.coolant,
     )
-    b.cycle_holes(i, params, _hole_positions(b, w), pure, new)
+    b.cycle_holes(i, params, _hole_positions(b, w, repeats), pure, new)
 
 
-def _hole_positions(b: Builder, w: _Words) -> list[tuple[float, float]]:
-    """Where the line drills: once in G90; in G91, K times, each a further increment."""
+def _repeats(b: Builder, i: int, v: dict[str, tuple[str, int]]) -> int | None:
+    """The line's repeat count, K or L (not modal: only this line repeats), 1 without one."""
+    if "K" in v and "L" in v:
+        b.issue(i, v["L"][1], "L" + v["L"][0], "repeat count given twice (K and L)")
+        return None
+    text, col = v.get("K", v.get("L", ("1", 0)))
+    count = float(text)
+    if count != int(count) or not 0 <= count <= 9999:
+        letter = "K" if "K" in v else "L"
+        b.issue(i, col, letter + text, "repeat count must be a whole number from 0 to 9999")
+        return None
+    return int(count)
+
+
+def _hole_positions(b: Builder, w: _Words, repeats: int) -> list[tuple[float, float]]:
+    """Where the line drills: in G90 once (``repeats`` times at that place); in G91
+    ``repeats`` times, each a further increment (Fanuc, canned cycles: repetition)."""
     s, v = b.s, w.values
     if s.absolute:
         x, y, _ = s.target(v)
         return [(x, y)]
-    count = max(int(float(v.get("K", ("1", 0))[0])), 1)
+    count = repeats
     dx, dy = (s.coordinate(v[axis][0]) if axis in v else 0.0 for axis in "XY")
     x, y = s.x, s.y
     out = []

@@ -30,6 +30,7 @@ __all__ = [
     "ScannedLine",
     "as_rapid",
     "decode_program",
+    "encode_program",
     "format_number",
     "line_flags",
     "line_words",
@@ -45,8 +46,13 @@ MAX_ISSUES = 50
 
 # The addresses the interpreter understands. Others (A/B/C/U/V/W axes, D offsets, E, ...) make
 # the line a barrier: carried verbatim, nothing is moved across it.
-KNOWN_LETTERS = frozenset("NGXYZIJKRQPFSTMHLO")
-_MACRO = re.compile(r"#|\[|\b(?:IF|GOTO|WHILE|DO|END|POPEN|PCLOS|DPRNT|BPRNT)\b")
+KNOWN_LETTERS = frozenset("NGXYZIJKRQPFSTMHLODE")
+# Fanuc Macro B (``#``, ``[``, IF/GOTO/WHILE … DO1 … END1, DPRNT) and LinuxCNC O-words
+# (``o100 sub``, ``call``, ``endsub``, ``if``/``endif``, ``repeat``, ``return``).
+_MACRO = re.compile(
+    r"#|\[|\b(?:IF|GOTO|WHILE|DO\d*|END\d*|POPEN|PCLOS|DPRNT|BPRNT|SUB|ENDSUB|CALL|RETURN"
+    r"|ELSE|ELSEIF|ENDIF|ENDWHILE|REPEAT|ENDREPEAT|BREAK|CONTINUE)\b"
+)
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)"
 # One match per word (leading blanks included): letter and value, or one stray character or
 # number. Every non-blank character lands in some match, so nothing is skipped silently.
@@ -82,6 +88,7 @@ class LineFlag(IntFlag):
     XY_WORDS = 8192  # both an X and a Y word
     G90_WORD = 16384  # absolute distances from here
     G91_WORD = 32768  # incremental distances from here
+    Z_ONLY = 65536  # a Z word and no X or Y
 
 
 # A bare coordinate line, the fast path's lines: words, axes and nothing else (XY_WORDS is
@@ -102,24 +109,21 @@ class ScannedLine:
 
 
 def decode_program(data: bytes | str, name: str = "") -> str:
-    """The program as text; binary or non-UTF-8 input raises ``GCodeError`` at its place.
+    """The program as text. Bytes that are not UTF-8 (a cp1252 ``Ø`` in a comment) are kept
+    as they are (``surrogateescape``: ``encode_program`` gives them back byte for byte); in a
+    comment they are harmless, in the code the line reports them at their column. Binary
+    data (control characters) raises ``GCodeError`` at its place.
 
     >>> decode_program(b"G0 X1\\n")
     'G0 X1\\n'
-    >>> decode_program(b"G0 X\\xff1\\n")
+    >>> encode_program(decode_program(b"(\\xd8 10)\\nG0 X1\\n")) == b"(\\xd8 10)\\nG0 X1\\n"
+    True
+    >>> decode_program(b"G0 X1\\x00\\n")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    ncopt.errors.GCodeError: line 1, column 5: not UTF-8 text ('0xff')
+    ncopt.errors.GCodeError: line 1, column 6: binary data (control character) in an NC ...
     """
     if isinstance(data, (bytes, bytearray, memoryview)):
-        raw = bytes(data)
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line_no = raw.count(b"\n", 0, exc.start) + 1
-            column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-            bad = raw[exc.start : exc.start + 1]
-            issue = GCodeIssue(line_no, column, f"0x{bad.hex()}", "not UTF-8 text")
-            raise GCodeError(issue, name) from None
+        text = bytes(data).decode("utf-8", errors="surrogateescape")
     else:
         text = str(data)
     control = _CONTROL.search(text)
@@ -198,6 +202,8 @@ def line_flags(scanned: ScannedLine) -> LineFlag:
         flags |= LineFlag.TOOL_CHANGE_ONLY
     if "X" in axes and "Y" in axes:
         flags |= LineFlag.XY_WORDS
+    elif axes == "Z":
+        flags |= LineFlag.Z_ONLY
     return flags
 
 
@@ -287,7 +293,7 @@ def _words(code: str, line_no: int, block_delete: bool) -> ScannedLine:
     for m in _TOKEN.finditer(code):
         letter, value, other = m.groups()
         if other is not None:
-            issues.append(GCodeIssue(line_no, m.start(3) + 1, other, _stray_message(other)))
+            issues.append(GCodeIssue(line_no, m.start(3) + 1, _shown(other), _stray_message(other)))
         elif value is None:
             col = m.start(1) + 1
             issues.append(GCodeIssue(line_no, col, letter, f"address {letter} without a value"))
@@ -305,4 +311,19 @@ def _words(code: str, line_no: int, block_delete: bool) -> ScannedLine:
 def _stray_message(char: str) -> str:
     if char.isdigit() or char in "+-.":
         return "number without an address letter"
+    if "\udc80" <= char <= "\udcff":
+        return "a byte that is not UTF-8 text, outside a comment"
     return "unexpected character"
+
+
+def _shown(char: str) -> str:
+    """A stray character as an error shows it: a byte that is not UTF-8 as its hex value."""
+    if "\udc80" <= char <= "\udcff":
+        return f"0x{ord(char) - 0xDC00:02x}"
+    return char
+
+
+def encode_program(text: str) -> bytes:
+    """The bytes of a program's text: UTF-8, and every byte ``decode_program`` could not read
+    as UTF-8 exactly as it was. Use it wherever a program is written to a file."""
+    return text.encode("utf-8", errors="surrogateescape")

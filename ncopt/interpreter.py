@@ -191,10 +191,10 @@ def _one(b: Builder, i: int, line: str) -> None:
     if xs is None and ys is None and zs is None:
         execute_line(b, i, line)
         return
-    if s.cycle and (g is not None or zs is not None or fs is not None or not b.holes_open):
+    if s.cycle and (g is not None or zs is not None or fs is not None or not b.plain_holes):
         execute_line(b, i, line)
         return
-    b.flag(i, _fast_flags(g, xs is not None and ys is not None))
+    b.flag(i, _fast_flags(g, xs, ys))
     x = s.x if xs is None else s.fast_value(xs)
     y = s.y if ys is None else s.fast_value(ys)
     if s.cycle:
@@ -203,6 +203,7 @@ def _one(b: Builder, i: int, line: str) -> None:
     if g is None and s.motion > 1:
         execute_line(b, i, line)
         return
+    b.line_start(i)
     z = s.z if zs is None else s.fast_value(zs)
     if g is not None:
         s.set_motion(int(g))
@@ -214,8 +215,12 @@ def _one(b: Builder, i: int, line: str) -> None:
     b.move_line(i, x, y, z)
 
 
-def _fast_flags(g: str | None, xy: bool) -> int:
-    flags = FAST_LINE_FLAGS | (LineFlag.XY_WORDS if xy else 0)
+def _fast_flags(g: str | None, xs: str | None, ys: str | None) -> int:
+    flags = FAST_LINE_FLAGS
+    if xs is not None and ys is not None:
+        flags |= LineFlag.XY_WORDS
+    elif xs is None and ys is None:
+        flags |= LineFlag.Z_ONLY
     if g is not None:
         flags |= _FAST_G_FLAGS | (LineFlag.G0_WORD if int(g) == 0 else 0)
     return flags
@@ -228,6 +233,7 @@ def _arc(b: Builder, i: int, line: str) -> bool:
     m = _ARC.fullmatch(line)
     if m is None or s.cycle or s.plane != 17 or not s.known():
         return False
+    b.line_start(i)
     g, xs, ys, zs, is_, js, fs = m.groups()
     v = s.fast_value
     end = (v(xs), v(ys), s.z if zs is None else v(zs))
@@ -255,7 +261,7 @@ def _bulk(b: Builder, lines: list[str], first: int, run: tuple[int, int, int], r
     if cols is not None and s.fast_ok and not b.issues:
         xs, ys, zs = cols
         any_z = bool(axes[:, 2].any())
-        if s.cycle and b.holes_open and not any_z:
+        if s.cycle and b.plain_holes and not any_z:
             b.flag_lines(first + 1, end, _bulk_flags(axes))
             b.add_holes(first + 1, xs, ys)
             return end
@@ -271,7 +277,11 @@ def _bulk(b: Builder, lines: list[str], first: int, run: tuple[int, int, int], r
 def _bulk_flags(axes: np.ndarray) -> np.ndarray:
     """Flags of bare-coordinate lines from which of X, Y, Z each holds."""
     xy = (axes[:, 0] > 0) & (axes[:, 1] > 0)
-    return np.where(xy, FAST_LINE_FLAGS | LineFlag.XY_WORDS, FAST_LINE_FLAGS).astype(np.uint32)
+    z_only = (axes[:, 0] == 0) & (axes[:, 1] == 0)
+    flags = np.full(len(axes), int(FAST_LINE_FLAGS), dtype=np.uint32)
+    flags[xy] |= np.uint32(LineFlag.XY_WORDS)
+    flags[z_only] |= np.uint32(LineFlag.Z_ONLY)
+    return flags
 
 
 def _steady_move(b: Builder, zs: np.ndarray | None) -> bool:

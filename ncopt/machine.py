@@ -13,6 +13,7 @@ time it later reports.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -21,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ncopt.controllers import Controller
 from ncopt.errors import MachineConfigError
 
 __all__ = [
@@ -57,8 +59,14 @@ class Machine:
     spindle_start_s: float = 1.0
     peck_clearance_mm: float = 1.0
     decimal_point_mode: DecimalPointMode = DecimalPointMode.MM
+    controller: Controller = Controller.FANUC
 
     def __post_init__(self) -> None:
+        for key, (kind, _) in _NAMED.items():  # a name given as text: the enum it names
+            value = getattr(self, key)
+            if isinstance(value, str) and not isinstance(value, kind):
+                with contextlib.suppress(ValueError):
+                    object.__setattr__(self, key, kind(value.strip().lower()))
         problems = _problems(self)
         if problems:
             raise MachineConfigError(problems)
@@ -76,11 +84,12 @@ class Machine:
         for key, raw in values.items():
             if key not in known:
                 continue
-            if key == "decimal_point_mode":
+            if key in _NAMED:
+                kind, message = _NAMED[key]
                 try:
-                    kwargs[key] = DecimalPointMode(str(raw).strip().lower())
+                    kwargs[key] = kind(str(raw).strip().lower())
                 except ValueError:
-                    problems[key] = "must be 'mm' or 'increment'"
+                    problems[key] = message
                 continue
             try:
                 kwargs[key] = float(raw)
@@ -212,6 +221,13 @@ MACHINE_UNITS: dict[str, str] = {
     "spindle_start_s": "s",
     "peck_clearance_mm": "mm",
     "decimal_point_mode": "mm | increment",
+    "controller": " | ".join(c.value for c in Controller),
+}
+
+# Keys whose value is a name, not a number: the enum and the message for a bad one.
+_NAMED: dict[str, tuple[type[StrEnum], str]] = {
+    "decimal_point_mode": (DecimalPointMode, "must be 'mm' or 'increment'"),
+    "controller": (Controller, "must be one of " + ", ".join(c.value for c in Controller)),
 }
 
 
@@ -219,9 +235,10 @@ def _problems(machine: Machine) -> dict[str, str]:
     problems: dict[str, str] = {}
     for f in fields(machine):
         value = getattr(machine, f.name)
-        if f.name == "decimal_point_mode":
-            if not isinstance(value, DecimalPointMode):
-                problems[f.name] = "must be 'mm' or 'increment'"
+        if f.name in _NAMED:
+            kind, message = _NAMED[f.name]
+            if not isinstance(value, kind):
+                problems[f.name] = message
             continue
         if not isinstance(value, (int, float)) or not math.isfinite(value):
             problems[f.name] = f"must be a finite number, got {value!r}"

@@ -18,7 +18,7 @@ import math
 from collections.abc import Iterable
 
 from ncopt.gcode import CANNED_CYCLES
-from ncopt.program import XYZ, Modal
+from ncopt.program import XYZ, Modal, SyncState
 
 __all__ = ["INCH_MM", "ModalState"]
 
@@ -40,6 +40,7 @@ class ModalState:
         self.return_mode, self.initial_z = 98, NAN
         self.spindle_rpm, self.spindle_dir, self.coolant = 0.0, 0, False
         self.tool, self.next_tool, self.wcs = 0, 0, 54
+        self.comp = 40  # cutter compensation: 40 off, 41 left, 42 right
 
     # ----------------------------------------------------------------- reading
     @property
@@ -53,6 +54,13 @@ class ModalState:
 
     def known(self) -> bool:
         return not (math.isnan(self.x) or math.isnan(self.y) or math.isnan(self.z))
+
+    def sync_state(self, line: int, kind: str) -> SyncState:
+        return SyncState(
+            line, kind, self.xyz, self.motion, self.cycle, self.initial_z, self.feed,
+            self.plane, self.absolute, self.inch, self.return_mode, self.spindle_dir,
+            self.coolant,
+        )  # fmt: skip
 
     def modal(self) -> Modal:
         return Modal(self.cycle or self.motion, self.feed, self.plane, self.absolute, self.inch)
@@ -123,6 +131,8 @@ class ModalState:
                 self.absolute = g == 90
             elif g in (98, 99):
                 self.return_mode = g
+            elif g in (40, 41, 42):
+                self.comp = g
             elif g == 80:
                 self.cycle, self.cycle_words = 0, {}
             elif g <= 3:

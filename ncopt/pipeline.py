@@ -22,14 +22,17 @@ from typing import Any
 
 from ncopt.budget import Budget
 from ncopt.cycle_time import CycleTime, estimate_cycle_time
+from ncopt.emit import emit_with_spans
 from ncopt.errors import GCodeError, NcError
 from ncopt.interpreter import parse_program
 from ncopt.machine import Machine
 from ncopt.optimize import PlanStats, optimize_program
+from ncopt.plan import reorder
 from ncopt.post import write_program
 from ncopt.program import Program
+from ncopt.report import group_rows, verification_json
 from ncopt.transforms import Transformed, Transforms, apply_transforms
-from ncopt.verify import verify_equivalent
+from ncopt.verify import VerifyReport, verify_equivalent
 
 __all__ = [
     "OUT_COLUMNS",
@@ -53,7 +56,7 @@ OUT_COLUMNS = (
     "tool_changes_old", "tool_changes_new",
     "holes", "blocks", "holes_resequenced", "blocks_resequenced",
     "air_moves_to_rapid", "tool_changes_saved", "blocks_reversed",
-    "quantity_per_year", "hours_saved_per_year",
+    "quantity_per_year", "hours_saved_per_year", "groups", "verification",
 )  # fmt: skip
 
 
@@ -178,7 +181,7 @@ def baseline(name: str, data: str | bytes, machine: Machine) -> Baseline:
     """Parse and time one program (its ``out_df`` row with the old figures)."""
     row: dict[str, Any] = dict.fromkeys(OUT_COLUMNS)
     row["program"] = name
-    text = data if isinstance(data, str) else data.decode("utf-8", errors="replace")
+    text = data if isinstance(data, str) else data.decode("utf-8", errors="surrogateescape")
     try:
         program = parse_program(data, machine, name=name)
     except GCodeError as exc:
@@ -235,55 +238,102 @@ def improve(
         allow_block_reversal=transforms.allow_block_reversal,
         budget=budget,
     )
+    outcome: dict[int, tuple[str | None, str]] = {g: (None, "re-sequenced") for g in candidate.plan}
 
-    def kept(status: str, reason: str) -> ProgramOutcome:
+    def kept(status: str, reason: str, code: str | None = None) -> ProgramOutcome:
+        for g in candidate.plan if code else ():
+            outcome[g] = (code, reason)
         row.update(status=status, reason="; ".join([reason, *done.notes]))
+        row.update(groups=group_rows(done.program, None, None, outcome, machine))
         return ProgramOutcome(base.text, row)
 
     if candidate is base.program:
         return kept("unchanged", "no re-sequencing possible or needed")
     # A million-line program takes seconds to write and prove.
     budget.report(1.0, "writing and verifying the new program", stage="verify", activity="write")
-    proved = _write_and_prove(candidate, done.program, machine, post, transforms, base.name)
-    if isinstance(proved, str):
-        return kept("rejected", proved)
-    new_text, new_time = proved
-    if new_time.total_s >= base.time.total_s:
-        return kept("unchanged", "no faster order found")
-    _report_row(row, base.time, new_time, stats, done)
-    return ProgramOutcome(new_text, row)
+    proof = _prove_by_group(candidate, done.program, machine, post, transforms, outcome)
+    if isinstance(proof, str):
+        return kept("rejected", f"verification failed: {proof}")
+    if proof.time.total_s >= base.time.total_s:
+        return kept("unchanged", "no faster order found", "not_faster")
+    _report_row(row, base.time, proof.time, stats, done, outcome)
+    row["groups"] = group_rows(done.program, proof.figures, proof.spans, outcome, machine)
+    row["verification"] = verification_json(proof.report, base.program, proof.program, machine)
+    return ProgramOutcome(proof.text, row)
+
+
+@dataclass(frozen=True)
+class _Proof:
+    """A written and proved program: its text, parsed form, cycle time and the verifier's
+    report; ``figures`` and ``spans`` time each rewritten group (the built-in writer's)."""
+
+    text: str
+    program: Program
+    time: CycleTime
+    report: VerifyReport
+    figures: Program
+    spans: dict[int, tuple[int, int]]
+
+
+def _prove_by_group(candidate, against, machine, post, transforms, outcome) -> _Proof | str:
+    """The candidate proved whole; failing that, each rewritten group on its own, and then
+    the groups that passed together (those that did not are left as they were, with the
+    verifier's reason in ``outcome``). The first problem when nothing can be kept."""
+    proof = _write_and_prove(candidate, against, machine, post, transforms)
+    if not isinstance(proof, str) or len(candidate.plan) <= 1:
+        return proof
+    good = {}
+    for g, steps in candidate.plan.items():
+        alone = _write_and_prove(reorder(against, {g: steps}), against, machine, post, transforms)
+        if isinstance(alone, str):
+            outcome[g] = ("verify_failed", f"verification failed: {alone}")
+        else:
+            good[g] = steps
+    if not good:
+        return proof
+    both = _write_and_prove(reorder(against, good), against, machine, post, transforms)
+    if isinstance(both, str):
+        for g in good:
+            outcome[g] = ("verify_failed", f"verification failed: {both}")
+    return both
 
 
 def _write_and_prove(
-    candidate: Program,
-    proved_against: Program,
-    machine: Machine,
-    post,
-    transforms: Transforms,
-    name: str,
-) -> tuple[str, CycleTime] | str:
-    """The new text and its cycle time, or why it is refused."""
+    candidate: Program, proved_against: Program, machine: Machine, post, transforms: Transforms
+) -> _Proof | str:
+    """The new program written and proved, or why it is refused."""
     try:
-        new_text = write_program(candidate, post, machine)
-        new = parse_program(new_text, machine, name=name)
-        verdict = verify_equivalent(
+        figures_text, spans = emit_with_spans(candidate)
+        text = figures_text if post is None else write_program(candidate, post, machine)
+        new = parse_program(text, machine)
+        report = verify_equivalent(
             proved_against, new, allow_block_reversal=transforms.allow_block_reversal
         )
     except NcError as exc:
         return f"output refused: {exc}"
-    if not verdict.ok:
-        return f"verification failed: {verdict.first_difference}"
-    return new_text, estimate_cycle_time(new, machine)
+    if not report.ok:
+        return report.first_difference or "refused"
+    figures = new if post is None else parse_program(figures_text, machine)
+    return _Proof(text, new, estimate_cycle_time(new, machine), report, figures, spans)
 
 
 def _report_row(
-    row: dict[str, Any], old: CycleTime, new: CycleTime, stats: PlanStats, done: Transformed
+    row: dict[str, Any],
+    old: CycleTime,
+    new: CycleTime,
+    stats: PlanStats,
+    done: Transformed,
+    outcome: dict[int, tuple[str | None, str]],
 ) -> None:
     """The ``out_df`` row of an optimized program: new figures and what was done."""
     _times(row, "new", new)
     saving = old.total_s - new.total_s
     note = " (stopped early: best found so far)" if stats.stopped else ""
-    what = ["re-sequenced"] if stats.groups_changed else []
+    changed = sum(code is None for code, _ in outcome.values())
+    what = ["re-sequenced"] if changed else []
+    failed = len(outcome) - changed
+    if failed:
+        what.append(_count(failed, "group") + " left as they were (verification failed)")
     if stats.blocks_reversed:
         what.append(_count(stats.blocks_reversed, "block") + " cut backwards")
     if done.changes.get("air_moves_to_rapid"):

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import json
 
-from ncopt.emit import emit, prefix_comments, reversed_view
-from ncopt.gcode import LineFlag, line_words
+import numpy as np
+
+from ncopt.controllers import profile
+from ncopt.emit import emit, group_script, prefix_comments, reversed_view
+from ncopt.gcode import LineFlag
 from ncopt.machine import Machine
 from ncopt.program import Group, HoleSet, Modal, Program, Step
+from ncopt.traverse import op_levels
 
 __all__ = ["program_to_json", "write_program"]
 
@@ -34,25 +38,28 @@ def write_program(program: Program, post: object | None, machine: Machine) -> st
 
 
 def program_to_json(program: Program, machine: Machine) -> str:
-    """The program as JSON for a .NET post (schema ``ncopt.program/1``, docs/dotnet-post.md).
+    """The program as JSON for a .NET post (schema ``ncopt.program/2``, docs/dotnet-post.md).
 
     ``pieces`` in emitted order: ``{"type": "text", "text"}`` for lines to copy as they are
     (everything outside reordered groups, line endings included) and ``{"type": "group"}`` for
     each reordered group with its ``steps`` (hole sets and cut blocks in their new order) and
-    everything ``emit`` uses to write it, so a post can reproduce the built-in output byte for
-    byte (``examples/dotnet_post/FanucPost.cs`` does). Coordinates are absolute work
-    coordinates in mm; unknown ones are null.
+    its ``script``: the built-in writer's instructions, one line each (travel, modal words,
+    cycle cancels, and where each step's lines go), so a post formats them in its own dialect
+    and keeps the travel the safety proof relies on; formatted like ``ncopt.emit`` they give
+    its output byte for byte (``examples/dotnet_post/FanucPost.cs``). Coordinates are
+    absolute work coordinates in mm; unknown ones are null.
     """
     pieces: list[dict] = []
     line = 0
+    levels = op_levels(program) if program.plan else ()
     for index in sorted(program.plan, key=lambda g: program.groups[g].first_line):
         g = program.groups[index]
         pieces.append({"type": "text", "text": program.lines_text(line, g.first_line)})
-        pieces.append(_group_json(program, g, program.plan[index]))
+        pieces.append(_group_json(program, g, program.plan[index], levels))
         line = g.end_line
     pieces.append({"type": "text", "text": program.lines_text(line, program.n_lines)})
     doc = {
-        "schema": "ncopt.program/1",
+        "schema": "ncopt.program/2",
         "units": "mm",
         "newline": program.newline,
         "machine": machine.to_mapping(),
@@ -83,32 +90,43 @@ def _modal_json(m: Modal) -> dict:
     }
 
 
-def _group_json(program: Program, group: Group, steps: tuple[Step, ...]) -> dict:
-    last = program.ops[group.ops[-1]]
-    after = program.line_text(group.end_line) if group.end_line < program.n_lines else ""
+def _group_json(
+    program: Program, group: Group, steps: tuple[Step, ...], levels: tuple[np.ndarray, ...]
+) -> dict:
+    script = group_script(program, group, steps, levels)
     return {
         "type": "group",
         "index": group.index,
         "tool": group.tool,
         "inch": group.modal_out.inch,
         "start_xyz": _xyz(group.start_xyz),
-        "clearance_z_mm": float(group.clearance_z_mm),
-        "leave_xyz": _xyz(last.exit_xyz),
         "modal_out": _modal_json(group.modal_out),
-        "next_line_words": sorted(line_words(after, group.end_line + 1)),
         "steps": [_op_json(program, step, group.tool) for step in steps],
+        "script": [_instruction_json(item) for item in script],
     }
+
+
+def _instruction_json(item: dict) -> dict:
+    """One ``ncopt.emit.group_script`` instruction; floats as floats, absent words null."""
+    out = dict(item)
+    if item["type"] == "modal":
+        for key in ("g90", "plane", "motion", "return_mode", "feed_mm_min"):
+            out.setdefault(key, None)
+    for key, value in out.items():
+        if isinstance(value, np.floating):
+            out[key] = float(value)
+    return out
 
 
 def _op_json(program: Program, step: Step, tool: int) -> dict:
     op = program.ops[step.op]
     comments = list(prefix_comments(program, op.first_line, op.body_line))
     if isinstance(op, HoleSet):
-        return _holes_json(op, step, tool, comments)
+        return _holes_json(program, op, step, tool, comments)
     return _block_json(program, op, step, tool, comments)
 
 
-def _holes_json(op: HoleSet, step: Step, tool: int, comments: list[str]) -> dict:
+def _holes_json(program: Program, op: HoleSet, step: Step, tool: int, comments: list[str]) -> dict:
     order = range(len(op.xy)) if step.holes is None else step.holes
     p = op.params
     return {
@@ -128,6 +146,8 @@ def _holes_json(op: HoleSet, step: Step, tool: int, comments: list[str]) -> dict
             "spindle_rpm": p.spindle_rpm,
             "coolant": p.coolant,
         },
+        # The dwell as this program's control reads it (ncopt.controllers): "" for none.
+        "dwell_word": profile(program.controller).dwell_word(p.dwell_s) if p.dwell_s else "",
         "initial_z_mm": _xyz(op.before_xyz)[2],
         "holes": op.xy[list(order)].tolist(),
     }

@@ -36,6 +36,8 @@ __all__ = [
     "Operation",
     "Program",
     "Step",
+    "Stop",
+    "SyncState",
 ]
 
 XYZ = tuple[float, float, float]
@@ -158,6 +160,9 @@ class Group:
     end_line: int
     modal_out: Modal
     movable: bool = True
+    fixed: str = ""  # why not movable: entry_unknown, cycle_continues, block_unfinished
+    state_in: SyncState | None = None  # the machine at the group's first line
+    state_out: SyncState | None = None  # and at its end line (the hand-over)
 
 
 @dataclass(frozen=True)
@@ -167,6 +172,43 @@ class Barrier:
     line: int
     text: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A line where the program stops or may stop (``M0``, ``M1``, ``M60``), ends (``M2``,
+    ``M30``), or is skipped at the operator's choice (``/``). Nothing moves across it: the
+    operator may refixture the part there."""
+
+    line: int
+    code: str  # "M0", "M1", "M60", "M2", "M30" or "/"
+    text: str
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """The machine's state at one line: where a rewritten program must be as the original
+    (``kind``: before each ``barrier``, ``stop`` and ``tool_change``, and at the ``end`` of
+    the text), or where a group begins and ends (``group``). ``xyz`` NaN where unknown."""
+
+    line: int
+    kind: str
+    xyz: XYZ
+    motion: int  # 0-3, the motion mode under any canned cycle
+    cycle: int  # the active canned cycle, 0 for none
+    initial_z: float  # the active cycle's initial level (G98 returns there)
+    feed_mm_min: float
+    plane: int
+    absolute: bool
+    inch: bool
+    return_mode: int  # 98 or 99
+    spindle_dir: int
+    coolant: bool
+
+    def modal(self) -> Modal:
+        return Modal(
+            self.cycle or self.motion, self.feed_mm_min, self.plane, self.absolute, self.inch
+        )
 
 
 @dataclass(frozen=True)
@@ -194,6 +236,10 @@ class Program:
     tool_changes: tuple[tuple[int, int], ...]  # (line, tool) per M6
     spindle_starts: tuple[int, ...]  # lines where the spindle starts or reverses
     line_flags: np.ndarray = field(repr=False)  # uint32 (n_lines,): ncopt.gcode.LineFlag
+    stops: tuple[Stop, ...] = ()
+    sync: tuple[SyncState, ...] = ()
+    warnings: tuple[tuple[int, str], ...] = ()  # (line, what the estimate leaves out)
+    controller: str = "fanuc"  # the profile it was read with (ncopt.controllers)
     newline: str = "\n"
     plan: Mapping[int, tuple[Step, ...]] = field(default_factory=dict)
 

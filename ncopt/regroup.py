@@ -138,7 +138,10 @@ def _segments(program: Program) -> list[_Segment]:
     m = program.motion
     changes = [line for line, _ in program.tool_changes]
     bounds = [*changes, program.n_lines]
-    barriers = np.array([b.line for b in program.barriers], dtype=np.int64)
+    # Barriers and program stops: whatever happens there is unknown (a subprogram) or up to
+    # the operator (M0/M1/M60: the part may be refixtured). Nothing moves across them.
+    walls = [b.line for b in program.barriers] + [s.line for s in program.stops]
+    barriers = np.array(sorted(walls), dtype=np.int64)
     inside = np.zeros(len(m), dtype=bool)
     for op in program.ops:
         inside[op.rows[0] : op.rows[1]] = True

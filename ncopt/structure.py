@@ -14,13 +14,15 @@ Rules (docs/engine.md has the reasoning):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from array import array
 
 import numpy as np
 
+from ncopt.controllers import profile
 from ncopt.errors import GCodeIssue
-from ncopt.gcode import line_flags, scan_line
+from ncopt.gcode import LineFlag, line_flags, scan_line
 from ncopt.geometry import ARC_COLUMNS
 from ncopt.machine import DecimalPointMode, Machine
 from ncopt.modal import ModalState
@@ -31,12 +33,13 @@ from ncopt.program import (
     Group,
     HoleParams,
     HoleSet,
-    Modal,
     Motion,
     MoveKind,
     Operation,
     OpKind,
     Program,
+    Stop,
+    SyncState,
 )
 
 __all__ = ["Builder", "Rows"]
@@ -124,11 +127,15 @@ class Builder:
         self.text, self.line_starts = text, line_starts
         self.n_lines = len(line_starts) - 1
         self.s = ModalState(machine.decimal_point_mode is DecimalPointMode.INCREMENT)
+        self.profile = profile(machine.controller)
         self.issues: list[GCodeIssue] = []
+        self.warnings: list[tuple[int, str]] = []  # (line, what) the estimate leaves out
         self.rows = Rows()
         self.params: dict[HoleParams, int] = {}  # each parameter set once, with its index
         self.param_list: list[HoleParams] = []
         self.barriers: list[Barrier] = []
+        self.stops: list[Stop] = []
+        self.sync: list[SyncState] = []
         self.tool_changes: list[tuple[int, int]] = []
         self.spindle_starts: list[int] = []
         self.ops: list[Operation] = []
@@ -145,6 +152,13 @@ class Builder:
     def add_issues(self, issues) -> None:
         self.issues.extend(issues)
 
+    def warn(self, i: int, message: str) -> None:
+        """Something the program does that the engine cannot time or follow exactly."""
+        self.warnings.append((i, message))
+
+    def line_text(self, i: int) -> str:
+        return self.text[self.line_starts[i] : self.line_starts[i + 1]].rstrip("\r\n")
+
     def flag(self, i: int, flags: int) -> None:
         """What line ``i`` holds (``LineFlag``); lines are read in order."""
         self.flags[i] = flags
@@ -154,23 +168,31 @@ class Builder:
         self.flags[first:end] = flags
         self.lines_read = end
 
+    def line_start(self, i: int) -> None:
+        """Line ``i`` begins: outside a group, keep the state before it (a group it opens
+        begins in that state)."""
+        if not self.group_ops:
+            self.line_state = self.s.sync_state(i, "group")
+
     def remember_modal(self, i: int) -> None:
         """The modal state before line ``i``: an operation that this line closes ends in it
         (a G80 on the closing line is not part of the operation)."""
         if self.block_open or self.holes_open:
-            self.pre_modal = (i, self.s.modal())
+            self.pre_state = self.s.sync_state(i, "group")
 
     # ----------------------------------------------------------------- structure
     def _reset_structure(self) -> None:
         # Comment lines and travel before the next operation (its prefix): first line, and
         # where the machine was when it began.
         self.prefix_line, self.prefix_xyz = -1, (NAN, NAN, NAN)
-        self.pre_modal: tuple[int, Modal | None] = (-1, None)
+        self.pre_state: SyncState | None = None
+        self.prefix_state: SyncState | None = None
+        self.line_state: SyncState | None = None
         self.block_open = self.holes_open = False
         self.group_ops: list[int] = []
         self.group_clear = NAN
         self.group_start: XYZ = (NAN, NAN, NAN)
-        self.group_movable = True
+        self.group_fixed = ""  # why the open group cannot be rewritten ("" if it can)
         self.hole_x, self.hole_y, self.hole_lines = array("d"), array("d"), array("i")
 
     def neutral(self, i: int) -> None:
@@ -181,28 +203,40 @@ class Builder:
             self.close_op(i)
         if self.prefix_line < 0:
             self.prefix_line, self.prefix_xyz = i, self.s.xyz
+            self.prefix_state = self.s.sync_state(i, "group")
 
     def verbatim(self, i: int, drills: bool = False) -> None:
         """A line that stays where it is and closes the open group."""
-        if self.block_open:
-            self.group_movable = False  # a block without its retract: the next line needs it
+        if self.block_open and self._cuts():
+            self.group_fixed = "block_unfinished"  # no retract: the next line needs the block
         if drills and self.holes_open:
-            self.group_movable = False
+            self.group_fixed = "cycle_continues"  # a cycle line with other words goes on
         self.close_op(i)
         self.close_group()
         self.prefix_line = -1
 
     def barrier(self, i: int, line: str, reason: str) -> None:
         self.verbatim(i)
+        self.sync.append(self.s.sync_state(i, "barrier"))
         self.barriers.append(Barrier(i, line.rstrip("\r"), reason))
         if not reason.startswith("M"):
             # A subprogram, macro, rotary move or coordinate change may leave the tool
             # anywhere (in the coordinates that follow): only an unknown M-code cannot.
-            self.s.forget_position()
+            self._moved_somewhere(i, "XYZ")
 
     def tool_change(self, i: int) -> None:
         self.verbatim(i)
+        self.sync.append(self.s.sync_state(i, "tool_change"))
         self.tool_changes.append((i, self.s.change_tool()))
+
+    def stop(self, i: int, code: str, line: str) -> None:
+        """A program stop, end or optional skip (``Stop``): a wall for every transformation."""
+        self.verbatim(i)
+        if not self.stops or self.stops[-1].line != i:
+            # At the program's end the tool is taken away: its XY is not compared (M2/M30).
+            kind = "end" if code in ("M2", "M30") else "stop"
+            self.sync.append(self.s.sync_state(i, kind))
+            self.stops.append(Stop(i, code, line.rstrip("\r")))
 
     def spindle_start(self, i: int, direction: int) -> None:
         if self.s.start_spindle(direction):
@@ -219,7 +253,17 @@ class Builder:
     def machine_move(self, i: int, axes) -> None:
         """G28/G53: the named axes go to machine positions the program does not tell."""
         self.verbatim(i)
+        self._moved_somewhere(i, axes)
+
+    def _moved_somewhere(self, i: int, axes) -> None:
+        """The named axes went where the program does not tell: a rapid row to an unknown
+        place, so the next move is known to start from there (and is timed only by what is
+        known of it)."""
+        if not axes:
+            return
         self.s.forget_axes(axes)
+        x, y, z = self.s.xyz
+        self.rows.move(MoveKind.RAPID, i, x, y, z, self.s.feed, -1)
 
     def move_line(self, i: int, x: float, y: float, z: float, arc: int = -1) -> None:
         """A line holding only a move (and F): travel, plunge, body or retract.
@@ -228,18 +272,20 @@ class Builder:
         """
         s = self.s
         rapid = s.motion == 0 and arc < 0
+        compensated = s.comp != 40  # a compensated stretch is one unit: no retract, no travel
         if self.block_open:
             self._row(i, rapid, x, y, z, arc)
             retract = z >= self.group_clear and (rapid or (x == s.x and y == s.y))
             s.move_to(x, y, z)
-            if retract:
+            if retract and not compensated:
                 self.close_op(i + 1)
             return
         if self.holes_open:
             self.close_op(i)
-        if rapid and s.known() and self._is_travel(x, y, z):
+        if rapid and s.known() and not compensated and self._is_travel(x, y, z):
             if self.prefix_line < 0:
                 self.prefix_line, self.prefix_xyz = i, s.xyz
+                self.prefix_state = s.sync_state(i, "group")
         elif not s.known():
             self.verbatim(i)
         else:
@@ -308,6 +354,12 @@ class Builder:
                 self.rows.hole(i, x, y, self.return_z, pid)
                 self.s.move_to(x, y, self.return_z)
 
+    @property
+    def plain_holes(self) -> bool:
+        """A hole set is open whose holes are drilled once each: a bare XY line joins it (a
+        repeat count belongs to its own line only)."""
+        return self.holes_open and self.param_list[self.param_id].repeats == 1
+
     def _is_travel(self, x: float, y: float, z: float) -> bool:
         """A rapid that cannot hit the part: straight up, or wholly at/above the clearance
         plane of the open group (before any group: anything that does not descend)."""
@@ -329,8 +381,20 @@ class Builder:
             self.group_start = self.prefix_xyz if self.prefix_line >= 0 else s.xyz
             self.group_clear = s.z
             self.group_first = self.prefix_line if self.prefix_line >= 0 else i
-            self.group_movable = s.known() and not any(map(math.isnan, self.group_start))
+            known = s.known() and not any(map(math.isnan, self.group_start))
+            self.group_fixed = "" if known else "entry_unknown"
+            if s.comp != 40:  # the travel into it is compensated: it cannot change
+                self.group_fixed = "cutter_comp"
+            if self.prefix_line >= 0 and self.prefix_state is not None:
+                self.group_state_in = self.prefix_state
+            elif self.line_state is not None and self.line_state.line == i:
+                self.group_state_in = self.line_state
+            else:
+                self.group_state_in = s.sync_state(i, "group")
         self.op_first = self.prefix_line if self.prefix_line >= 0 else i
+        prefixed = self.prefix_line >= 0
+        self.op_prefix_xyz = self.prefix_xyz if prefixed else s.xyz
+        self.op_prefix_state = self.prefix_state if prefixed else self.line_state
         self.prefix_line = -1
         self.op_body, self.op_first_row = i, len(self.rows)
         self.op_before, self.op_modal_in = s.xyz, s.modal()
@@ -343,6 +407,9 @@ class Builder:
     def close_op(self, end_line: int) -> None:
         if not (self.block_open or self.holes_open):
             return
+        if self.block_open and not self._cuts():
+            self._travel_after_all()
+            return
         index = self.group_ops[-1]
         common = dict(
             index=index,
@@ -354,14 +421,29 @@ class Builder:
             before_xyz=self.op_before,
             exit_xyz=self.s.xyz,
             modal_in=self.op_modal_in,
-            modal_out=self.pre_modal[1] if self.pre_modal[0] == end_line else self.s.modal(),
+            modal_out=self._state_at(end_line).modal(),
         )
+        self.group_state_out = self._state_at(end_line)
         if self.block_open:
             self.ops[index] = CutBlock(kind=OpKind.BLOCK, entry_xyz=self.op_before, **common)
         else:
             self.ops[index] = self._hole_set(common)
             self.hole_x, self.hole_y, self.hole_lines = array("d"), array("d"), array("i")
         self.block_open = self.holes_open = False
+
+    def _cuts(self) -> bool:
+        """The open block holds a feed move (else it only dipped at rapid: travel)."""
+        kinds = self.rows.kind[self.op_first_row :]
+        return MoveKind.LINE in kinds or MoveKind.ARC in kinds
+
+    def _travel_after_all(self) -> None:
+        """Drop the open block, which never cut: its lines become the prefix of whatever
+        comes next, as travel does."""
+        self.ops.pop()
+        self.group_ops.pop()
+        self.block_open = False
+        self.prefix_line, self.prefix_xyz = self.op_first, self.op_prefix_xyz
+        self.prefix_state = self.op_prefix_state
 
     def _hole_set(self, common: dict) -> HoleSet:
         xy = np.column_stack([np.frombuffer(self.hole_x), np.frombuffer(self.hole_y)])
@@ -373,6 +455,14 @@ class Builder:
             hole_lines=np.frombuffer(self.hole_lines, dtype=np.int32).copy(),
             **common,
         )
+
+    def _state_at(self, end_line: int) -> SyncState:
+        """The state at ``end_line``: before it executes when it closed the operation (a G80
+        on that line is not part of the operation), else now."""
+        pre = self.pre_state
+        if pre is not None and pre.line == end_line:
+            return pre
+        return self.s.sync_state(end_line, "group")
 
     def close_group(self) -> None:
         if not self.group_ops:
@@ -388,18 +478,39 @@ class Builder:
                 first_line=self.group_first,
                 end_line=last.end_line,
                 modal_out=last.modal_out,
-                movable=self.group_movable,
+                movable=not self.group_fixed,
+                fixed=self.group_fixed,
+                state_in=self.group_state_in,
+                state_out=self.group_state_out,
             )
         )
         self.group_ops = []
 
+    def _hand_over_checked(self, group: Group) -> Group:
+        """A group that leaves a canned cycle active for lines that rely on it (a modal hole
+        further on, a subprogram, a stop or a tool change before any cancel) cannot be
+        rewritten: the cycle's data there would be the last set's of the new order."""
+        if not group.movable or group.state_out is None or not group.state_out.cycle:
+            return group
+        ends = {line for line, _ in self.tool_changes} | {stop.line for stop in self.stops}
+        for i in range(group.end_line, self.n_lines):
+            flags = int(self.flags[i])
+            if flags & (LineFlag.CANCELS_CYCLE | LineFlag.MOTION_WORD):
+                return group
+            if flags & (LineFlag.AXIS | LineFlag.UNREAD) or i in ends:
+                break
+        return dataclasses.replace(group, movable=False, fixed="cycle_continues")
+
     def finish(self) -> Program:
         self.close_op(self.n_lines)
         self.close_group()
+        self.sync.append(self.s.sync_state(self.lines_read, "end"))
         for i in range(self.lines_read, self.n_lines):  # after the program's end: not executed
-            line = self.text[self.line_starts[i] : self.line_starts[i + 1]].rstrip("\r\n")
-            self.flags[i] = line_flags(scan_line(line, i + 1)) if line.strip() != "%" else 1
+            line = self.line_text(i)
+            unread = line.strip().startswith("%")
+            self.flags[i] = LineFlag.UNREAD if unread else line_flags(scan_line(line, i + 1))
         newline = "\r\n" if "\r\n" in self.text[:4096] else "\n"
+        self.groups = [self._hand_over_checked(g) for g in self.groups]
         return Program(
             text=self.text,
             line_starts=self.line_starts,
@@ -411,5 +522,9 @@ class Builder:
             tool_changes=tuple(self.tool_changes),
             spindle_starts=tuple(self.spindle_starts),
             line_flags=self.flags,
+            stops=tuple(self.stops),
+            sync=tuple(self.sync),
+            warnings=tuple(self.warnings),
+            controller=self.profile.name.value,
             newline=newline,
         )

@@ -36,8 +36,9 @@ The report names the first difference found, with line numbers.
 >>> verify_equivalent(old, new).ok
 True
 >>> bad = parse_program("G0 X0 Y0 Z10.\\nG81 X2. Y1. Z-2. R1. F100.\\nX1.1\\nG80\\n")
->>> print(verify_equivalent(old, bad).first_difference)
-hole X1. Y1. (G81 Z-2. R1. F100, tool 0) at old line 2 is not drilled by the new program
+>>> print(verify_equivalent(old, bad).first_difference)  # doctest: +NORMALIZE_WHITESPACE
+hole X1. Y1. (G81 Z-2. R1. F100, returning to Z10., tool 0) at old line 2
+is not drilled by the new program
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ncopt.footprint import block_boxes, margin_mm, overlapping_boxes, points_in_boxes
+from ncopt.handover import handover_problem, sections, traverse_problem
 from ncopt.program import CutBlock, MoveKind, Program
 from ncopt.reverse import block_rows, reverse_rows
 
@@ -65,6 +67,7 @@ class VerifyReport:
     first_difference: str | None = None
     holes: int = 0
     blocks: int = 0
+    checks: tuple[tuple[str, bool, str], ...] = ()  # (rule, passed, what it proved or found)
 
     def __bool__(self) -> bool:
         return self.ok
@@ -79,20 +82,61 @@ def verify_equivalent(
 ) -> VerifyReport:
     """Prove ``new`` machines what ``old`` does (see the module docstring for the rules)."""
     matched: list[np.ndarray] = []
-    checks = (
-        lambda: _barriers(old, new),
-        lambda: _tools(old, new, allow_tool_regroup),
-        lambda: _holes(old, new),
-        lambda: _blocks(old, new, allow_block_reversal, matched),
-        lambda: _loose_feeds(old, new, allow_tool_regroup),
-        lambda: _precedence(old, new, matched[0]),
-        lambda: _safety(old, new),
+    regroup = allow_tool_regroup
+    n_blocks = sum(isinstance(o, CutBlock) for o in old.ops)
+    rules = (
+        ("barriers", lambda: _barriers(old, new) or _stops(old, new), _said_walls(old)),
+        ("tools", lambda: _tools(old, new, regroup), _said_tools(old, new)),
+        ("holes", lambda: _holes(old, new), f"{old.hole_count} {_HOLES_SAME}"),
+        (
+            "blocks",
+            lambda: _blocks(old, new, allow_block_reversal, matched),
+            f"{n_blocks} cut blocks: entered at the same point, the same moves",
+        ),
+        ("loose_feeds", lambda: _loose_feeds(old, new, regroup), "feed moves outside blocks"),
+        ("order", lambda: _precedence(old, new, matched[0]), _ORDER_SAME),
+        (
+            "safety",
+            lambda: traverse_problem(old, new, _hole_partners(old, new), matched[0], regroup),
+            _TRAVEL_SAFE,
+        ),
+        ("handover", lambda: handover_problem(old, new, regroup), _HANDOVER_SAME),
     )
-    for check in checks:  # in turn: later checks rely on what earlier ones proved
+    checks: list[tuple[str, bool, str]] = []
+    for rule, check, said in rules:  # in turn: later checks rely on what earlier ones proved
         problem = check()
         if problem:
-            return VerifyReport(False, problem)
-    return VerifyReport(True, None, old.hole_count, sum(isinstance(o, CutBlock) for o in old.ops))
+            checks.append((rule, False, problem))
+            checks += [(later, False, "not checked") for later, _, _ in rules[len(checks) :]]
+            return VerifyReport(False, problem, checks=tuple(checks))
+        checks.append((rule, True, said))
+    return VerifyReport(True, None, old.hole_count, n_blocks, tuple(checks))
+
+
+_HOLES_SAME = (
+    "holes: the same place, cycle, depth, R, Q, dwell, feed, repeats, spindle speed, tool, "
+    "coolant and return level"
+)
+_ORDER_SAME = (
+    "work on the same material in the same order (a tap after its drill, finishing after roughing)"
+)
+_TRAVEL_SAFE = "every traverse at or above the heights the original travelled at around the work"
+_HANDOVER_SAME = "the same position and modes at every subprogram, stop, tool change and the end"
+
+
+def _said_walls(old: Program) -> str:
+    barriers = f"{len(old.barriers)} barrier{'' if len(old.barriers) == 1 else 's'}"
+    stops = f"{len(old.stops)} program stop{'' if len(old.stops) == 1 else 's'}"
+    return f"{barriers} and {stops} kept: same text, same order, nothing moved across them"
+
+
+def _said_tools(old: Program, new: Program) -> str:
+    a = [t for _, t in old.tool_changes]
+    b = [t for _, t in new.tool_changes]
+    order = " → ".join(f"T{t}" for t in b) or "no tool change"
+    return f"tool order {order}" + (
+        f" ({len(a) - len(b)} changes fewer)" if len(b) < len(a) else ""
+    )
 
 
 def verify_air_cut(old: Program, new: Program, above_z_mm: float) -> VerifyReport:
@@ -163,6 +207,18 @@ def _barriers(old: Program, new: Program) -> str:
     return ""
 
 
+def _stops(old: Program, new: Program) -> str:
+    a = [(stop.code, stop.text.strip()) for stop in old.stops]
+    b = [(stop.code, stop.text.strip()) for stop in new.stops]
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):
+        if x != y:
+            line = old.stops[i].line + 1
+            return f"program stop {i + 1} differs: old line {line} {x[1]!r}, new {y[1]!r}"
+    if len(a) != len(b):
+        return f"the old program has {len(a)} program stops, the new one {len(b)}"
+    return ""
+
+
 def _tools(old: Program, new: Program, allow_regroup: bool) -> str:
     a = [t for _, t in old.tool_changes]
     b = [t for _, t in new.tool_changes]
@@ -186,9 +242,8 @@ def _tools(old: Program, new: Program, allow_regroup: bool) -> str:
 
 
 def _sections(program: Program, lines: np.ndarray) -> np.ndarray:
-    """How many barriers precede each line: operations may not cross a barrier."""
-    barrier_lines = np.array([b.line for b in program.barriers], dtype=np.int64)
-    return np.searchsorted(barrier_lines, lines, side="right")
+    """How many barriers and program stops precede each line: nothing may cross them."""
+    return sections(program, lines)
 
 
 def _tools_at(program: Program, lines: np.ndarray) -> np.ndarray:
@@ -203,7 +258,7 @@ def _tools_at(program: Program, lines: np.ndarray) -> np.ndarray:
 def _hole_table(program: Program) -> tuple[np.ndarray, np.ndarray]:
     m = program.motion
     rows = np.flatnonzero(m.kind == MoveKind.HOLE)
-    params = np.array([_param_row(p) for p in program.hole_params], dtype=float).reshape(-1, 10)
+    params = np.array([_param_row(p) for p in program.hole_params], dtype=float).reshape(-1, 11)
     lines = m.line[rows].astype(np.int64)
     table = np.column_stack(
         [_sections(program, lines), m.end[rows, :2], params[m.aux[rows]]]
@@ -212,8 +267,10 @@ def _hole_table(program: Program) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _param_row(p) -> list[float]:
+    """A hole's identity besides its place, with the level it returns to: G98's initial
+    level or G99's R, absolute (the safety rule: each hole keeps its own)."""
     head = [p.cycle, p.z_mm, p.r_mm, p.q_mm, p.dwell_s, p.feed_mm_min, p.repeats]
-    return [*head, p.spindle_rpm, p.tool, float(p.coolant)]
+    return [*head, p.spindle_rpm, p.tool, float(p.coolant), p.return_z_mm]
 
 
 def _holes(old: Program, new: Program) -> str:
@@ -240,8 +297,11 @@ def _sorted_rows(table: np.ndarray) -> np.ndarray:
 
 def _describe(row) -> str:
     _, x, y, cycle, z, r, *_rest = row
-    feed, tool = row[8], row[11]
-    return f"X{_n(x)} Y{_n(y)} (G{int(cycle)} Z{_n(z)} R{_n(r)} F{feed:g}, tool {int(tool)})"
+    feed, tool, back = row[8], row[11], row[13]
+    return (
+        f"X{_n(x)} Y{_n(y)} (G{int(cycle)} Z{_n(z)} R{_n(r)} F{feed:g}, returning to "
+        f"Z{_n(back)}, tool {int(tool)})"
+    )
 
 
 def _n(value: float) -> str:
@@ -278,8 +338,16 @@ def _block_keys(program: Program) -> list[tuple[tuple, int]]:
     lines = np.array([op.body_line for op in blocks], dtype=np.int64)
     sections = _sections(program, lines).tolist()
     tools = _tools_at(program, lines).tolist()
+    entries = np.nan_to_num(np.array([op.entry_xyz for op in blocks]).round(_DECIMALS), nan=np.inf)
     return [
-        ((sections[k], tools[k], table[op.rows[0] : op.rows[1]].tobytes()), op.body_line)
+        (
+            (
+                sections[k],
+                tools[k],
+                table[op.rows[0] : op.rows[1]].tobytes() + entries[k].tobytes(),
+            ),
+            op.body_line,
+        )
         for k, op in enumerate(blocks)
     ]
 
@@ -304,7 +372,8 @@ def _blocks(old: Program, new: Program, allow_reversal: bool, matched: list) -> 
             rows = reverse_rows(block_rows(new, new_blocks[k]))
             if rows is not None:
                 table = _rows_table(rows.kind, rows.end, rows.feed, rows.arcs)
-                back.setdefault((*b[k][0][:2], table.tobytes()), []).append(k)
+                entry = np.nan_to_num(rows.start.round(_DECIMALS), nan=np.inf)
+                back.setdefault((*b[k][0][:2], table.tobytes() + entry.tobytes()), []).append(k)
         for queue in back.values():
             queue.reverse()
         for i, (key, _) in enumerate(a):
@@ -370,15 +439,21 @@ def _occurrence_order(table: np.ndarray) -> np.ndarray:
     return np.lexsort(np.vstack([np.arange(len(table)), table.T[::-1]]))
 
 
+def _hole_partners(old: Program, new: Program) -> np.ndarray:
+    """For each old hole (in program order), the motion row of its partner in the new
+    program: the k-th equal hole of one program is the k-th of the other."""
+    ta, _ = _hole_table(old)
+    tb, _ = _hole_table(new)
+    new_rows = np.flatnonzero(new.motion.kind == MoveKind.HOLE)
+    hole_new = np.empty(len(ta), dtype=np.int64)
+    hole_new[_occurrence_order(ta)] = new_rows[_occurrence_order(tb)]
+    return hole_new
+
+
 def _precedence(old: Program, new: Program, block_new: np.ndarray) -> str:
     """Work on the same material (``ncopt.footprint``) comes in the same order."""
     old_rows, old_xy, old_blocks, old_bpos = _items(old)
-    new_rows, _, _, _ = _items(new)
-    # Where each old hole and block is in the new program.
-    ta, _ = _hole_table(old)
-    tb, _ = _hole_table(new)
-    hole_new = np.empty(len(old_rows), dtype=np.int64)
-    hole_new[_occurrence_order(ta)] = new_rows[_occurrence_order(tb)]
+    hole_new = _hole_partners(old, new)  # where each old hole is in the new program
     lines = old.motion.line
     # Holes at the same XY keep their order.
     xy = np.nan_to_num(old_xy.round(_DECIMALS), nan=np.inf)
@@ -412,36 +487,4 @@ def _precedence(old: Program, new: Program, block_new: np.ndarray) -> str:
             f"the cut blocks at old lines {old_blocks[one].body_line + 1} and "
             f"{old_blocks[two].body_line + 1} work the same material and must keep their order"
         )
-    return ""
-
-
-def _travel_levels(program: Program) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Z of every travel (rapid outside blocks, hole-to-hole), its tool and line."""
-    m = program.motion
-    start_z = np.concatenate([[np.nan], m.end[:-1, 2]]) if len(m) else m.end[:, 2]
-    outside = _outside_ops(program)
-    rapid = (m.kind == MoveKind.RAPID) & outside
-    hole = m.kind == MoveKind.HOLE
-    rows = np.flatnonzero(rapid | hole)
-    z = np.where(hole[rows], start_z[rows], np.fmin(start_z[rows], m.end[rows, 2]))
-    lines = m.line[rows].astype(np.int64)
-    keep = ~np.isnan(z)
-    return z[keep], _tools_at(program, lines[keep]), lines[keep]
-
-
-def _safety(old: Program, new: Program) -> str:
-    z_old, t_old, _ = _travel_levels(old)
-    z_new, t_new, lines = _travel_levels(new)
-    for tool in np.unique(t_new).tolist():
-        floor = z_old[t_old == tool]
-        if not floor.size:
-            continue
-        low = float(floor.min())
-        mine = np.flatnonzero((t_new == tool) & (z_new < low - _TOL_MM))
-        if mine.size:
-            i = int(mine[0])
-            return (
-                f"rapid travel at new line {int(lines[i]) + 1} runs at Z{_n(float(z_new[i]))}, "
-                f"below the old program's lowest travel Z{_n(low)} for tool {tool}"
-            )
     return ""

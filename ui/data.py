@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import difflib
 import io
-import os
-import shutil
 import zipfile
 from typing import Any
 
 import pandas as pd
 
-import jobstore
 import processing
+from ncopt.gcode import encode_program
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 TOTAL_COLUMNS = ("cycle_time_old_s", "cycle_time_new_s", "saving_s", "hours_saved_per_year")
@@ -23,12 +21,18 @@ def scenario_rows() -> list[dict[str, Any]]:
     return processing.list_jobs()
 
 
+def _openable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # A folder the rules refuse (``Plate 2`` made on the share) is listed with its reason on
+    # the Scenarios page but never offered: selecting it could only fail.
+    return [r for r in rows if r.get("state") != processing.INVALID and r.get("scenario")]
+
+
 def departments(rows: list[dict[str, Any]]) -> list[str]:
-    return sorted({r["department"] for r in rows})
+    return sorted({r["department"] for r in _openable(rows)})
 
 
 def scenarios_of(rows: list[dict[str, Any]], department: str) -> list[str]:
-    return sorted(r["scenario"] for r in rows if r["department"] == department)
+    return sorted(r["scenario"] for r in _openable(rows) if r["department"] == department)
 
 
 def badge(row: dict[str, Any]) -> tuple[str, float | None]:
@@ -39,29 +43,13 @@ def badge(row: dict[str, Any]) -> tuple[str, float | None]:
     return state, row.get("progress") if state == "running" else None
 
 
-def _refuse_if_running(department: str, scenario: str) -> None:
-    if processing.is_optimization_running(department, scenario):
-        raise processing.InputError(f"a job is running on {department}/{scenario}")
-
-
 def rename_scenario(department: str, scenario: str, new_name: str) -> None:
-    """Rename within the department; refused while a job runs or if the name is taken."""
-    folder = jobstore.scenario_dir(department, scenario)
-    jobstore.validate_name("scenario", new_name)
-    _refuse_if_running(department, scenario)
-    target = folder.parent / new_name
-    if target.exists():
-        raise processing.InputError(f"scenario {department}/{new_name} already exists")
-    os.rename(folder, target)
-    old_xlsx = target / f"{scenario}.xlsx"
-    if old_xlsx.exists():  # the spreadsheet is named after its folder
-        os.rename(old_xlsx, target / f"{new_name}.xlsx")
+    """Rename within the department: under the scenario lock, refused while a job is active."""
+    processing.rename_scenario(department, scenario, new_name)
 
 
 def delete_scenario(department: str, scenario: str) -> None:
-    folder = jobstore.scenario_dir(department, scenario)
-    _refuse_if_running(department, scenario)
-    shutil.rmtree(folder)
+    processing.delete_scenario(department, scenario)
 
 
 def totals(out_df: pd.DataFrame) -> dict[str, float]:
@@ -80,7 +68,7 @@ def programs_zip(new_codes: dict[str, str]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in sorted(new_codes.items()):
-            archive.writestr(name, text)
+            archive.writestr(name, encode_program(text))
     return buffer.getvalue()
 
 

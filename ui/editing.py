@@ -6,7 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from jobstore import JobError, validate_name, write_bytes_atomic
+import processing
+from jobstore import JobError
 from ncopt import GCodeError, Machine, parse_program
 from ncopt.errors import NcError, ScenarioError
 from ncopt.scenario import (
@@ -22,6 +23,7 @@ from ncopt.scenario import (
 from ui import state
 from ui.data import MAX_UPLOAD_BYTES
 from ui.i18n import t
+from ui.plain import md_text
 from ui.plots import toolpath_figure
 
 
@@ -30,7 +32,7 @@ def render_sheets(folder: Path, key: str) -> None:
     try:
         sheets = editor_sheets(read_sheets(xlsx))
     except ScenarioError as exc:
-        st.error(str(exc))
+        st.error(md_text(exc))
         return
     edited = {}
     tabs = st.tabs(list(sheets))
@@ -56,7 +58,7 @@ def render_sheets(folder: Path, key: str) -> None:
         )
     if st.button(t("save"), type="primary", disabled=bool(issues), key=f"save-{key}"):
         write_sheets(xlsx, edited)
-        state.flash(t("saved", path=xlsx.name))
+        state.flash(t("saved", path=md_text(xlsx.name)))
         st.rerun()
 
 
@@ -68,31 +70,36 @@ def _machine(folder: Path) -> Machine:
 
 
 def render_upload(folder: Path) -> None:
+    department, scenario = folder.parent.parent.name, folder.name
     with st.form("upload", clear_on_submit=True):
         files = st.file_uploader(
             t("upload"), accept_multiple_files=True, type=["nc", "tap", "ngc", "txt", "eia", "iso"]
         )
+        replace = st.checkbox(t("upload_replace"), value=False)
         submitted = st.form_submit_button(t("upload"))
     if not submitted or not files:
         return
     machine = _machine(folder)
     for upload in files:
+        name = md_text(upload.name)
         data = upload.getvalue()
         if len(data) > MAX_UPLOAD_BYTES:
-            st.error(t("upload_too_big", name=upload.name, mb=MAX_UPLOAD_BYTES // 2**20))
+            st.error(t("upload_too_big", name=name, mb=MAX_UPLOAD_BYTES // 2**20))
             continue
         try:
-            validate_name("program file", upload.name)
             parse_program(data, machine, name=upload.name)
+            saved = processing.upload_program(
+                department, scenario, upload.name, data, replace=replace
+            )
         except GCodeError as exc:
-            st.error(t("upload_bad", name=upload.name))
+            st.error(t("upload_bad", name=name))
             st.code("\n".join(str(issue) for issue in exc.issues[:50]), language=None)
             continue
-        except JobError as exc:
-            st.error(str(exc))
+        except JobError as exc:  # a name the rules refuse, an existing program, a running job
+            st.error(md_text(exc))
             continue
-        write_bytes_atomic(folder / PROGRAMS_DIR / upload.name, data)
-        st.success(t("uploaded", name=upload.name))
+        kept = t("upload_kept", path=md_text(saved["replaced"])) if saved["replaced"] else ""
+        st.success(t("uploaded", name=name) + kept)
 
 
 def render_preview(folder: Path) -> None:
@@ -106,4 +113,4 @@ def render_preview(folder: Path) -> None:
     try:
         st.plotly_chart(toolpath_figure(data, _machine(folder), labels), width="stretch")
     except GCodeError as exc:
-        st.error("\n".join(str(issue) for issue in exc.issues[:20]))
+        st.code("\n".join(str(issue) for issue in exc.issues[:20]), language=None)

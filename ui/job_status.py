@@ -14,6 +14,7 @@ import streamlit as st
 import processing
 from jobstore import ACTIVE_STATES
 from ui.i18n import state_label, t
+from ui.plain import md_text
 
 LOG_TAIL_BYTES = 6000
 
@@ -55,14 +56,15 @@ def _render(department: str, scenario: str, info: dict) -> None:
     cols[3].metric(t("job_id"), (info.get("job_id") or "-")[-6:])
     if state in ACTIVE_STATES:
         fraction = min(1.0, max(0.0, float(progress.get("fraction") or 0.0)))
-        st.progress(fraction, text=f"{progress.get('stage') or ''} {progress.get('message') or ''}")
+        text = f"{progress.get('stage') or ''} {progress.get('message') or ''}"
+        st.progress(fraction, text=md_text(text))
         _controls(department, scenario)
     if info.get("outdated"):
         st.warning(t("outdated_warning"))
     if info.get("note"):
-        st.caption(f"{t('note')}: {info['note']}")
+        st.caption(f"{t('note')}: {md_text(info['note'])}")
     if info.get("error"):
-        st.error(f"{t('error')}: {info['error'].get('message')}")
+        st.error(f"{t('error')}: {md_text(info['error'].get('message'))}")
     with st.expander(t("log_tail")):
         st.code(
             processing.read_log_tail(department, scenario, LOG_TAIL_BYTES) or "-", language=None

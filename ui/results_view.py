@@ -77,7 +77,7 @@ def _render_program(department: str, scenario: str, result: dict) -> None:
                 toolpath_figure(text, machine, labels), width="stretch", key=f"plot-{title}-{name}"
             )
         except GCodeError as exc:
-            col.error(str(exc))
+            col.code(str(exc), language=None)
     with st.expander(t("diff")):
         diff = data.code_diff(old, new, name)
         st.code(diff or t("no_changes"), language="diff")

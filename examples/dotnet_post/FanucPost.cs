@@ -4,10 +4,13 @@
 //   - a public class with a public parameterless constructor,
 //   - a public method  string Emit(string programJson)  that returns the NC text.
 //
-// The program arrives as JSON (schema "ncopt.program/1"): "text" pieces are copied as they are,
-// "group" pieces are the groups the optimizer reordered, with every operation in its new order.
-// A shop's own post would write its own dialect here; this one writes exactly what the built-in
-// post writes, so the two can be compared line for line.
+// The program arrives as JSON (schema "ncopt.program/2"): "text" pieces are copied as they are,
+// "group" pieces are the groups the optimizer reordered: every operation in its new order
+// ("steps") and the built-in writer's instructions ("script": travel, modal words, cycle
+// cancels, and where each step's lines go), one line each. The travel in the script is what the
+// optimizer proved safe; a shop's own post formats the same instructions in its own dialect.
+// This one formats them exactly as the built-in post does, so the two can be compared line for
+// line.
 //
 // Only the .NET base class library is used (System.Runtime.Serialization's JSON reader and
 // System.Xml.Linq), so it compiles with Mono's mcs and with the .NET SDK alike:
@@ -38,7 +41,7 @@ namespace NcOptimizer.Examples
         {
             XElement doc = Json.Parse(programJson);
             string schema = Json.Str(doc, "schema");
-            if (schema != "ncopt.program/1")
+            if (schema != "ncopt.program/2")
                 throw new NotSupportedException("unknown program schema " + schema);
             string newline = Json.Str(doc, "newline");
             var output = new StringBuilder();
@@ -64,168 +67,88 @@ namespace NcOptimizer.Examples
         }
     }
 
-    /// <summary>Modal words an operation relies on (ncopt.program.Modal).</summary>
-    internal sealed class Modal
-    {
-        public int Motion;  // 0-3, or the canned cycle number
-        public double Feed;  // mm/min, <= 0 when unknown
-        public int Plane;  // 17, 18, 19 (0 when unknown)
-        public bool Absolute;
-        public bool Inch;
-
-        public Modal(int motion, double feed, int plane, bool absolute, bool inch)
-        {
-            Motion = motion;
-            Feed = feed;
-            Plane = plane;
-            Absolute = absolute;
-            Inch = inch;
-        }
-
-        public static Modal From(XElement e)
-        {
-            return new Modal(
-                Json.Int(e, "motion"), Json.Num(e, "feed_mm_min"), Json.Int(e, "plane"),
-                Json.Bool(e, "absolute"), Json.Bool(e, "inch"));
-        }
-    }
-
-    /// <summary>Writes one reordered group as ncopt.emit does (see its module docstring).</summary>
+    /// <summary>Formats one reordered group's script as ncopt.emit.format_instruction does.</summary>
     internal sealed class GroupWriter
     {
-        static readonly HashSet<int> Cycles =
-            new HashSet<int> { 73, 74, 76, 81, 82, 83, 84, 85, 86, 87, 88, 89 };
-        static readonly Regex NWord = new Regex(@"^(\s*N\d+\s*)");
-
         readonly XElement group;
         readonly bool inch;
-        readonly List<string> lines = new List<string>();
-        double[] xyz;  // where the emitted code has left the machine (NaN: unknown)
-        Modal modal;  // what the emitted code has established (null: unknown, restate it)
+        readonly List<XElement> steps;
 
         public GroupWriter(XElement group)
         {
             this.group = group;
             inch = Json.Bool(group, "inch");
-            xyz = Json.Xyz(group, "start_xyz");
+            steps = Json.Items(group, "steps").ToList();
         }
 
         public List<string> Lines()
         {
-            foreach (XElement step in Json.Items(group, "steps"))
+            var lines = new List<string>();
+            foreach (XElement item in Json.Items(group, "script"))
             {
-                lines.AddRange(Json.Items(step, "comments").Select(c => c.Value));
-                string type = Json.Str(step, "type");
-                if (type == "holes")
-                    Holes(step);
-                else if (Json.Bool(step, "reversed"))
-                    ReversedBlock(step);
-                else
-                    Block(step);
+                string type = Json.Str(item, "type");
+                switch (type)
+                {
+                    case "comment":
+                        lines.Add(Json.Str(item, "text"));
+                        break;
+                    case "cancel_cycle":
+                        lines.Add("G80");
+                        break;
+                    case "rapid":
+                        lines.Add(Rapid(item));
+                        break;
+                    case "modal":
+                        lines.Add(ModalWords(item));
+                        break;
+                    case "holes":
+                        lines.AddRange(Holes(steps[Json.Int(item, "step")]));
+                        break;
+                    case "block":
+                        lines.AddRange(Block(steps[Json.Int(item, "step")], item));
+                        break;
+                    default:
+                        throw new NotSupportedException("unknown instruction " + type);
+                }
             }
-            var after = new HashSet<string>(Json.Items(group, "next_line_words").Select(w => w.Value));
-            Leave(Json.Xyz(group, "leave_xyz"), Modal.From(group.Element("modal_out")), after);
             return lines;
         }
 
-        // Rapid to the target: up first, XY, then down; before holes only Z when it can be.
-        void Position(double[] target, bool holes)
+        string Rapid(XElement item)
         {
-            double x = target[0], y = target[1], z = target[2];
-            bool up = double.IsNaN(xyz[2]) || xyz[2] < z;
-            bool down = xyz[2] > z;
-            bool xy = !(x == xyz[0] && y == xyz[1]) && (down || !holes);
-            if (!(up || down || xy))
-                return;
             var words = new List<string>();
-            if (modal == null || Cycles.Contains(modal.Motion))
-                lines.Add("G80");
-            if (modal == null || !modal.Absolute)
+            if (Json.Bool(item, "g90"))
                 words.Add("G90");
-            if (up)
+            words.Add("G0");
+            foreach (string axis in new[] { "x", "y", "z" })
             {
-                words.Add("G0");
-                words.Add("Z" + Format.Num(z, inch));
-                lines.Add(string.Join(" ", words));
-                words.Clear();
+                if (item.Element(axis) != null)
+                    words.Add(axis.ToUpperInvariant() + Format.Num(Json.Num(item, axis), inch));
             }
-            if (xy)
-            {
-                words.Add("G0");
-                words.Add("X" + Format.Num(x, inch));
-                words.Add("Y" + Format.Num(y, inch));
-                lines.Add(string.Join(" ", words));
-                words.Clear();
-            }
-            if (down)
-            {
-                words.Add("G0");
-                words.Add("Z" + Format.Num(z, inch));
-                lines.Add(string.Join(" ", words));
-            }
-            Modal old = modal;
-            modal = new Modal(0, old != null ? old.Feed : -1.0, old != null ? old.Plane : 0, true, inch);
-            xyz = xy ? new[] { x, y, z } : new[] { xyz[0], xyz[1], z };
+            return string.Join(" ", words);
         }
 
-        void Block(XElement step)
+        string ModalWords(XElement item)
         {
-            Position(Json.Xyz(step, "entry_xyz"), false);
-            Modal want = Modal.From(step.Element("modal_in"));
-            Modal have = modal;
             var words = new List<string>();
-            if (have == null || have.Absolute != want.Absolute)
-                words.Add(want.Absolute ? "G90" : "G91");
-            if (have == null || have.Plane != want.Plane)
-                words.Add("G" + want.Plane.ToString(CultureInfo.InvariantCulture));
-            if (want.Feed > 0 && (have == null || have.Feed != want.Feed))
-                words.Add("F" + Format.Num(want.Feed, inch));
-            if (words.Count > 0)
-                lines.Add(string.Join(" ", words));
-            List<string> body = Json.Items(step, "lines").Select(l => l.Value).ToList();
-            string first = body[0];
-            bool sameMotion = have != null && have.Motion == want.Motion;
-            if (!sameMotion && !Json.Bool(step, "first_line_has_motion"))
+            if (!Json.IsNull(item, "g90"))
+                words.Add(Json.Bool(item, "g90") ? "G90" : "G91");
+            foreach (string key in new[] { "plane", "motion", "return_mode" })
             {
-                Match n = NWord.Match(first);
-                int cut = n.Success ? n.Length : 0;
-                first = first.Substring(0, cut) + "G" + want.Motion.ToString(CultureInfo.InvariantCulture)
-                    + " " + first.Substring(cut);
+                if (!Json.IsNull(item, key))
+                    words.Add("G" + Json.Int(item, key).ToString(CultureInfo.InvariantCulture));
             }
-            lines.Add(first);
-            lines.AddRange(body.Skip(1));
-            xyz = Json.Xyz(step, "exit_xyz");
-            modal = Modal.From(step.Element("modal_out"));
+            if (!Json.IsNull(item, "feed_mm_min"))
+                words.Add("F" + Format.Num(Json.Num(item, "feed_mm_min"), inch));
+            return string.Join(" ", words);
         }
 
-        // A block cut backwards: its lines carry their own motion words.
-        void ReversedBlock(XElement step)
-        {
-            Position(Json.Xyz(step, "entry_xyz"), false);
-            var words = new List<string>();
-            if (modal == null || !modal.Absolute)
-                words.Add("G90");
-            if (modal == null || modal.Plane != 17)
-                words.Add("G17");
-            if (words.Count > 0)
-                lines.Add(string.Join(" ", words));
-            lines.AddRange(Json.Items(step, "lines").Select(l => l.Value));
-            xyz = Json.Xyz(step, "exit_xyz");
-            modal = Modal.From(step.Element("modal_out"));
-        }
-
-        void Holes(XElement step)
+        // The first hole with the full cycle, the others X Y (each with K when the set repeats).
+        IEnumerable<string> Holes(XElement step)
         {
             List<double[]> holes = Json.Items(step, "holes").Select(Json.Pair).ToList();
-            if (holes.Count == 0)
-                return;
             XElement p = step.Element("params");
             int cycle = Json.Int(step, "cycle");
-            double feed = Json.Num(p, "feed_mm_min");
-            // The initial level (G98 returns there) is the Z the cycle starts from: restore it.
-            Position(new[] { holes[0][0], holes[0][1], Json.Num(step, "initial_z_mm") }, true);
-            if (modal == null || !modal.Absolute)
-                lines.Add("G90");
             var words = new List<string>
             {
                 "G" + Json.Int(p, "return_mode").ToString(CultureInfo.InvariantCulture),
@@ -238,46 +161,40 @@ namespace NcOptimizer.Examples
             double q = Json.Num(p, "q_mm");
             if ((cycle == 73 || cycle == 83 || cycle == 76 || cycle == 87) && q != 0.0)
                 words.Add("Q" + Format.Num(q, inch));
-            double dwell = Json.Num(p, "dwell_s");
-            if (dwell != 0.0)
-                words.Add("P" + ((long)Math.Round(dwell * 1000.0)).ToString(CultureInfo.InvariantCulture));
-            words.Add("F" + Format.Num(feed, inch));
+            string dwell = Json.Str(step, "dwell_word");  // in the unit the control reads
+            if (dwell.Length > 0)
+                words.Add(dwell);
+            words.Add("F" + Format.Num(Json.Num(p, "feed_mm_min"), inch));
             int repeats = Json.Int(p, "repeats");
-            if (repeats != 1)
-                words.Add("K" + repeats.ToString(CultureInfo.InvariantCulture));
-            lines.Add(string.Join(" ", words));
+            string repeat = repeats != 1 ? " K" + repeats.ToString(CultureInfo.InvariantCulture) : "";
+            yield return string.Join(" ", words) + repeat;
             foreach (double[] hole in holes.Skip(1))
-                lines.Add("X" + Format.Num(hole[0], inch) + " Y" + Format.Num(hole[1], inch));
-            double[] last = holes[holes.Count - 1];
-            xyz = new[] { last[0], last[1], Json.Num(p, "return_z_mm") };
-            modal = new Modal(cycle, feed, 17, true, inch);
+                yield return "X" + Format.Num(hole[0], inch) + " Y" + Format.Num(hole[1], inch) + repeat;
         }
 
-        // Hand over to the untouched lines: their level and the modal state they rely on.
-        void Leave(double[] exit, Modal want, HashSet<string> after)
+        // A block's own lines; its motion code in front of the first when the script says so.
+        static IEnumerable<string> Block(XElement step, XElement item)
         {
-            if (modal != null && Cycles.Contains(modal.Motion) && !Cycles.Contains(want.Motion))
+            List<string> body = Json.Items(step, "lines").Select(l => l.Value).ToList();
+            if (!Json.IsNull(item, "motion_prefix"))
             {
-                if (!after.Contains("G80"))
-                    lines.Add("G80");
-                modal = new Modal(80, modal.Feed, modal.Plane, modal.Absolute, inch);
-                if (after.Contains("G0") || after.Contains("G1") || after.Contains("G80"))
-                    return;
+                string motion = "G" + Json.Int(item, "motion_prefix").ToString(CultureInfo.InvariantCulture) + " ";
+                body[0] = Text.WordsInFront(body[0], motion);
             }
-            if (!double.IsNaN(exit[2]) && xyz[2] < exit[2])
-            {
-                lines.Add("G0 Z" + Format.Num(exit[2], inch));
-                modal = new Modal(0, modal.Feed, modal.Plane, modal.Absolute, inch);
-            }
-            var words = new List<string>();
-            if (modal.Absolute != want.Absolute)
-                words.Add(want.Absolute ? "G90" : "G91");
-            if ((want.Motion == 0 || want.Motion == 1) && modal.Motion != want.Motion)
-                words.Add("G" + want.Motion.ToString(CultureInfo.InvariantCulture));
-            if (want.Feed > 0 && modal.Feed != want.Feed)
-                words.Add("F" + Format.Num(want.Feed, inch));
-            if (words.Count > 0)
-                lines.Add(string.Join(" ", words));
+            return body;
+        }
+    }
+
+    /// <summary>Line edits as ncopt.gcode.with_words_in_front makes them.</summary>
+    internal static class Text
+    {
+        static readonly Regex NWord = new Regex(@"^(\s*N\d+\s*)", RegexOptions.IgnoreCase);
+
+        public static string WordsInFront(string line, string words)
+        {
+            Match n = NWord.Match(line);
+            int cut = n.Success ? n.Length : line.Length - line.TrimStart().Length;
+            return line.Substring(0, cut) + words + line.Substring(cut);
         }
     }
 
@@ -349,6 +266,12 @@ namespace NcOptimizer.Examples
         public static double[] Xyz(XElement e, string name)
         {
             return Items(e, name).Select(Number).ToArray();
+        }
+
+        public static bool IsNull(XElement e, string name)
+        {
+            XElement field = e.Element(name);
+            return field == null || (string)field.Attribute("type") == "null";
         }
 
         public static double[] Pair(XElement e)

@@ -12,12 +12,19 @@ separate so the editor can validate what is on screen before saving:
 
 from ncopt.scenario.editor import editor_sheets
 from ncopt.scenario.folder import (
+    MAX_PROGRAM_BYTES,
     PROGRAMS_DIR,
+    REPLACED_DIR,
     TEMPLATE_XLSX,
+    ProgramExistsError,
+    SavedProgram,
     Scenario,
     create_scenario,
+    delete_scenario_folder,
     list_program_files,
     load_scenario,
+    rename_scenario_folder,
+    save_program,
     scenario_xlsx_path,
 )
 from ncopt.scenario.schema import (
@@ -48,7 +55,9 @@ from ncopt.scenario.workbook import (
 
 __all__ = [
     "EXTRA_SETTING_KEYS",
+    "MAX_PROGRAM_BYTES",
     "PROGRAMS_DIR",
+    "REPLACED_DIR",
     "SETTING_DESCRIPTIONS",
     "SETTING_KEYS",
     "SHEETS",
@@ -57,6 +66,8 @@ __all__ = [
     "ColumnKind",
     "ColumnSpec",
     "ProgramEntry",
+    "ProgramExistsError",
+    "SavedProgram",
     "Scenario",
     "Settings",
     "SheetName",
@@ -65,11 +76,14 @@ __all__ = [
     "ToolType",
     "check_sheets",
     "create_scenario",
+    "delete_scenario_folder",
     "editor_sheets",
     "list_program_files",
     "load_scenario",
     "program_tools",
     "read_sheets",
+    "rename_scenario_folder",
+    "save_program",
     "scenario_xlsx_path",
     "sheet_spec",
     "template_sheets",

@@ -5,9 +5,10 @@ Holds ``<name>.xlsx`` and ``programs/*.nc``; the job files beside them belong to
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
-import re
+import secrets
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -15,27 +16,39 @@ from pathlib import Path
 
 from ncopt.errors import ScenarioError, ScenarioFolderError
 from ncopt.machine import Machine
+from ncopt.paths import program_name_problem, validate_name, write_bytes_atomic
 from ncopt.scenario.schema import ProgramEntry, Settings, Tool
 from ncopt.scenario.validate import check_sheets
 from ncopt.scenario.workbook import read_sheets
 
 __all__ = [
+    "MAX_PROGRAM_BYTES",
     "PROGRAMS_DIR",
+    "REPLACED_DIR",
     "TEMPLATE_XLSX",
+    "ProgramExistsError",
+    "SavedProgram",
     "Scenario",
     "create_scenario",
+    "delete_scenario_folder",
     "list_program_files",
     "load_scenario",
+    "rename_scenario_folder",
+    "save_program",
     "scenario_xlsx_path",
 ]
 
 log = logging.getLogger(__name__)
 
 PROGRAMS_DIR = "programs"
+# Programs an upload replaced, kept beside programs/ (not in it: they are not inputs).
+REPLACED_DIR = "replaced"
+MAX_PROGRAM_BYTES = 20 * 2**20
 TEMPLATE_XLSX = Path(__file__).resolve().parent.parent / "templates" / "scenario_template.xlsx"
-# The same rule as jobstore.validate_name (ncopt must not import the job layer): \w is
-# Unicode-aware, so CJK names pass; no separators, no leading dot, no "..".
-_NAME_RE = re.compile(r"^[\w\-.]{1,100}$")
+
+
+class ProgramExistsError(ScenarioFolderError):
+    """An upload would overwrite a program of the same name and was not told to."""
 
 
 @dataclass(frozen=True)
@@ -110,11 +123,8 @@ def create_scenario(
     folder appears whole or not at all: it is built beside its final place and renamed.
     """
     root = Path(data_dir).resolve()
-    for kind, text in (("department", department), ("scenario", name)):
-        if not isinstance(text, str) or not _NAME_RE.match(text) or text.startswith("."):
-            raise ScenarioFolderError(f"{kind} name {text!r} is not allowed")
-        if ".." in text:
-            raise ScenarioFolderError(f"{kind} name {text!r} must not contain '..'")
+    validate_name("department", department)
+    validate_name("scenario", name)
     parent = root / department / "scenario"
     target = parent / name
     if target.exists():
@@ -148,3 +158,64 @@ def _fill_from_template(staging: Path, name: str, template: Path | str | None) -
     if not xlsx.is_file():
         raise ScenarioFolderError(f"template {xlsx} does not exist")
     shutil.copyfile(xlsx, staging / f"{name}.xlsx")
+
+
+def rename_scenario_folder(folder: Path, new_name: str) -> Path:
+    """Rename the scenario folder and its spreadsheet; the caller holds the scenario lock."""
+    validate_name("scenario", new_name)
+    target = folder.parent / new_name
+    if target.exists():
+        raise ScenarioFolderError(f"scenario {folder.parent.parent.name}/{new_name} already exists")
+    old_xlsx = scenario_xlsx_path(folder)
+    # The spreadsheet is named after its folder: rename it first, so a failure of the folder's
+    # rename can be undone and nothing is left half renamed.
+    if old_xlsx.exists():
+        os.rename(old_xlsx, folder / f"{new_name}.xlsx")
+    try:
+        os.rename(folder, target)
+    except OSError:
+        if (folder / f"{new_name}.xlsx").exists():
+            os.rename(folder / f"{new_name}.xlsx", old_xlsx)
+        raise
+    return target
+
+
+def delete_scenario_folder(folder: Path) -> None:
+    """Delete the scenario folder: first moved aside (hidden, at once), then removed, so no
+    reader ever sees half a scenario."""
+    trash = folder.with_name(f".{folder.name}.deleted-{secrets.token_hex(4)}")
+    os.rename(folder, trash)
+    shutil.rmtree(trash)
+    log.info("deleted scenario folder %s", folder)
+
+
+@dataclass(frozen=True)
+class SavedProgram:
+    name: str
+    replaced: Path | None  # where the program it replaced is kept, if it replaced one
+
+
+def save_program(folder: Path, name: str, data: bytes, *, replace: bool = False) -> SavedProgram:
+    """Write ``programs/<name>``. An existing program is replaced only with ``replace=True``,
+    and then kept as ``replaced/<UTC time>-<name>`` first: an upload never loses a program."""
+    problem = program_name_problem(name)
+    if problem:
+        raise ScenarioFolderError(problem)
+    if len(data) > MAX_PROGRAM_BYTES:
+        raise ScenarioFolderError(f"{name} is over the {MAX_PROGRAM_BYTES // 2**20} MB limit")
+    programs = folder / PROGRAMS_DIR
+    programs.mkdir(exist_ok=True)
+    same = [p for p in list_program_files(folder) if p.casefold() == name.casefold()]
+    if same and not replace:
+        raise ProgramExistsError(f"programs/{same[0]} exists already; replace it to upload {name}")
+    kept = None
+    if same:
+        (folder / REPLACED_DIR).mkdir(exist_ok=True)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        kept = folder / REPLACED_DIR / f"{stamp}-{same[0]}"
+        shutil.copy2(programs / same[0], kept)
+        if same[0] != name:  # MOLD-A.NC replaces mold-a.nc: one program, not two
+            (programs / same[0]).unlink()
+    write_bytes_atomic(programs / name, data)
+    log.info("saved program %s in %s%s", name, folder, f" (old one kept in {kept})" if kept else "")
+    return SavedProgram(name, kept)

@@ -24,11 +24,14 @@ from ncopt.machine import MACHINE_KEYS, MACHINE_UNITS, Machine
 
 __all__ = [
     "EXTRA_SETTING_KEYS",
+    "MACHINE_RANGES",
     "SETTING_DESCRIPTIONS",
     "SETTING_KEYS",
+    "SETTING_RANGES",
     "SHEETS",
     "ColumnKind",
     "ColumnSpec",
+    "NumberRange",
     "ProgramEntry",
     "Settings",
     "SheetName",
@@ -86,6 +89,60 @@ class ColumnSpec:
     minimum: float | None = None  # inclusive lower bound for numbers
     positive: bool = False  # strictly greater than 0
     help: str = ""
+    maximum: float | None = None  # inclusive upper bound for numbers
+
+
+@dataclass(frozen=True)
+class NumberRange:
+    """The values a number may take: finite, within a physically sensible range.
+
+    A bound keeps absurd input (``tool_change_s = 1e308``) from becoming an infinite cycle
+    time reported as a result; each is far outside what any real machine or tool has.
+
+    >>> NumberRange(0, 3600, "s").problem(1e308)
+    'must be at most 3600 s, got 1e+308'
+    """
+
+    minimum: float
+    maximum: float
+    unit: str = ""
+    positive: bool = False  # the minimum itself is not allowed
+
+    def problem(self, value: float) -> str | None:
+        unit = f" {self.unit}" if self.unit else ""
+        if self.positive and value <= self.minimum:
+            return f"must be greater than {self.minimum:g}{unit}, got {value:g}"
+        if value < self.minimum:
+            return f"must be at least {self.minimum:g}{unit}, got {value:g}"
+        if value > self.maximum:
+            return f"must be at most {self.maximum:g}{unit}, got {value:g}"
+        return None
+
+
+_RATE = NumberRange(0.0, 500_000.0, "mm/min", positive=True)  # 500 m/min: beyond linear motors
+_ACCEL = NumberRange(0.0, 100_000.0, "mm/s²", positive=True)  # 10 g
+
+# Ranges of the machine sheet's numbers (ncopt.machine checks only > 0 and >= 0).
+MACHINE_RANGES: dict[str, NumberRange] = {
+    "rapid_x_mm_min": _RATE,
+    "rapid_y_mm_min": _RATE,
+    "rapid_z_mm_min": _RATE,
+    "accel_x_mm_s2": _ACCEL,
+    "accel_y_mm_s2": _ACCEL,
+    "accel_z_mm_s2": _ACCEL,
+    "max_feed_mm_min": _RATE,
+    "junction_deviation_mm": NumberRange(0.0, 10.0, "mm"),
+    "tool_change_s": NumberRange(0.0, 3600.0, "s"),
+    "spindle_start_s": NumberRange(0.0, 600.0, "s"),
+    "peck_clearance_mm": NumberRange(0.0, 100.0, "mm"),
+}
+
+# Ranges of the settings sheet's numbers; a week is also the job layer's longest time limit.
+SETTING_RANGES: dict[str, NumberRange] = {
+    "time_limit_s": NumberRange(0.0, 7 * 24 * 3600.0, "s", positive=True),
+    "air_cut_above_z_mm": NumberRange(-10_000.0, 10_000.0, "mm"),
+    "random_seed": NumberRange(0.0, 2**31 - 1),
+}
 
 
 @dataclass(frozen=True)
@@ -116,12 +173,19 @@ SHEETS: tuple[SheetSpec, ...] = (
             _C("tool", _K.INT, True, minimum=1, help="T number in the NC programs"),
             _C("name", _K.TEXT, True, help="description, e.g. 'DRILL 6.8 CARBIDE'"),
             _C("type", _K.TEXT, True, help="spot, drill, tap, endmill, ... (see docs)"),
-            _C("diameter_mm", _K.FLOAT, True, positive=True, help="cutting diameter"),
-            _C("corner_radius_mm", _K.FLOAT, False, minimum=0.0, help="end mills"),
-            _C("flutes", _K.INT, False, minimum=1, help="number of cutting edges"),
+            _C("diameter_mm", _K.FLOAT, True, positive=True, help="cutting diameter", maximum=2000),
+            _C("corner_radius_mm", _K.FLOAT, False, minimum=0.0, help="end mills", maximum=1000),
+            _C("flutes", _K.INT, False, minimum=1, help="number of cutting edges", maximum=1000),
             _C("length_offset", _K.INT, False, minimum=0, help="H register (G43 H..)"),
             _C("diameter_offset", _K.INT, False, minimum=0, help="D register (G41/G42 D..)"),
-            _C("pitch_mm", _K.FLOAT, False, positive=True, help="taps and thread mills"),
+            _C(
+                "pitch_mm",
+                _K.FLOAT,
+                False,
+                positive=True,
+                help="taps and thread mills",
+                maximum=100,
+            ),
             _C("notes", _K.TEXT, False, help="free text"),
         ),
     ),

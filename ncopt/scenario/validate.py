@@ -26,7 +26,9 @@ from ncopt.errors import MachineConfigError, ScenarioIssue
 from ncopt.machine import MACHINE_KEYS, MACHINE_UNITS, Machine
 from ncopt.scenario.schema import (
     EXTRA_SETTING_KEYS,
+    MACHINE_RANGES,
     SETTING_KEYS,
+    SETTING_RANGES,
     SHEETS,
     ColumnKind,
     ColumnSpec,
@@ -38,6 +40,7 @@ from ncopt.scenario.schema import (
     ToolType,
     webhook_urls,
 )
+from ncopt.scenario.workbook import UncomputedFormula
 
 __all__ = ["Checked", "check_sheets", "parse_cell", "program_tools", "validate_sheets"]
 
@@ -54,8 +57,6 @@ _OPTIONAL_TOOL_FIELDS = (
     "diameter_offset",
     "pitch_mm",
 )
-_POSITIVE_SETTINGS = {"time_limit_s"}
-_NON_NEGATIVE_SETTINGS = {"random_seed"}
 _MAX_INT = 2**31 - 1  # fits the editor's Int64 and any controller's T, H and D numbers
 _MAX_FILE_NAME_BYTES = 255  # NAME_MAX of Linux file systems
 
@@ -176,6 +177,14 @@ def _row_cells(
     cells: dict[str, Any] = {}
     for column in columns:
         raw = record.get(column.name)
+        if isinstance(raw, UncomputedFormula):
+            message = (
+                f"formula without a value ({raw}): it was never computed; open and save the "
+                "file in Excel, or type the value"
+            )
+            issues.append(ScenarioIssue(sheet, row, column.name, message))
+            cells[column.name] = None
+            continue
         if _missing(raw):
             if column.required:
                 issues.append(ScenarioIssue(sheet, row, column.name, "must not be empty"))
@@ -196,6 +205,8 @@ def _check_bounds(column: ColumnSpec, value: Any) -> None:
         raise ValueError(f"must be greater than 0, got {value}")
     if column.minimum is not None and value < column.minimum:
         raise ValueError(f"must be at least {column.minimum:g}, got {value}")
+    if column.maximum is not None and value > column.maximum:
+        raise ValueError(f"must be at most {column.maximum:g}, got {value:g}")
 
 
 def _key_rows(
@@ -232,12 +243,14 @@ def _machine(rows: list[Row] | None, issues: list[ScenarioIssue]) -> Machine | N
         unit = cells.get("unit")
         expected = MACHINE_UNITS.get(key, "")
         # Only physical units are checked: 36 in an "m/min" row would be read as 36 mm/min.
-        if unit and key != "decimal_point_mode" and expected and _unit(unit) != _unit(expected):
+        named = key in ("decimal_point_mode", "controller")
+        if unit and not named and expected and _unit(unit) != _unit(expected):
             message = f"{key} is in {MACHINE_UNITS[key]}, not {unit!r}"
             issues.append(ScenarioIssue(sheet, row, "unit", message))
         value = cells.get("value")
-        if isinstance(value, bool):
-            issues.append(ScenarioIssue(sheet, row, "value", f"must be a number, got {value}"))
+        problem = _machine_value_problem(key, value)
+        if problem:
+            issues.append(ScenarioIssue(sheet, row, "value", problem))
         elif value is not None:
             values[key] = value
     try:
@@ -247,6 +260,19 @@ def _machine(rows: list[Row] | None, issues: list[ScenarioIssue]) -> Machine | N
             issues.append(ScenarioIssue(sheet, by_key.get(key, (None,))[0], "value", message))
         return None
     return machine if len(issues) == before else None
+
+
+def _machine_value_problem(key: str, value: Any) -> str | None:
+    if isinstance(value, bool):
+        return f"must be a number, got {value}"
+    limits = MACHINE_RANGES.get(key)
+    if limits is None or value is None:
+        return None
+    try:
+        number = _number(value)
+    except ValueError as exc:
+        return str(exc)
+    return limits.problem(number)
 
 
 def _unit(text: str) -> str:
@@ -378,10 +404,10 @@ def _setting(key: str, type_name: str, raw: Any) -> Any:
     if type_name == "str":
         return _post(str(raw).strip()) if key == "post" else str(raw).strip()
     value = parse_cell(_SETTING_KINDS[type_name], raw)
-    if key in _POSITIVE_SETTINGS and value <= 0:
-        raise ValueError(f"must be greater than 0, got {value}")
-    if key in _NON_NEGATIVE_SETTINGS and value < 0:
-        raise ValueError(f"must not be negative, got {value}")
+    limits = SETTING_RANGES.get(key)
+    problem = limits.problem(value) if limits is not None else None
+    if problem:
+        raise ValueError(problem)
     return value
 
 

@@ -8,15 +8,15 @@ rows consecutively, so after a save the two agree by construction.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import logging
 import math
-import os
-import threading
+import re
 import warnings
 import zipfile
+import zlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -29,11 +29,15 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from ncopt.errors import ScenarioError, ScenarioIssue
+from ncopt.paths import write_bytes_atomic
 from ncopt.scenario.schema import SHEETS, SheetName
 
 __all__ = [
+    "MAX_CELLS",
+    "MAX_UNPACKED_BYTES",
     "MAX_XLSX_BYTES",
     "WORKBOOK",
+    "UncomputedFormula",
     "header_key",
     "read_sheets",
     "typed_text",
@@ -45,8 +49,12 @@ log = logging.getLogger(__name__)
 
 # ScenarioIssue.sheet for problems with the file as a whole (not readable, not a workbook).
 WORKBOOK = "(workbook)"
-# A scenario workbook is a few kB; a cap keeps a wrong upload from eating the server's memory.
+# A scenario workbook is a few kB; caps keep a wrong upload or a zip bomb (150 kB that unpack
+# to 1 GB of XML) from eating the server's memory and time on every page render.
 MAX_XLSX_BYTES = 20 * 2**20
+MAX_UNPACKED_BYTES = 40 * 2**20
+MAX_CELLS = 200_000
+MAX_GRID_CELLS = 2_000_000
 _KNOWN_HEADERS = {c.name for s in SHEETS for c in s.columns}
 _SHEET_NAMES = {s.name.value for s in SHEETS}
 # The value column of a key/value sheet is text in a table editor; Excel users expect numbers.
@@ -85,24 +93,113 @@ def read_sheets(xlsx_path: Path | str) -> dict[str, pd.DataFrame]:
     if len(data) > MAX_XLSX_BYTES:
         message = f"{path.name} is larger than {MAX_XLSX_BYTES // 2**20} MB; is it the right file?"
         raise ScenarioError(_issue(message))
+    has_formulas = _inspect(data, path.name)
+    values = _load(data, path.name, data_only=True)
+    formulas = _load(data, path.name, data_only=False) if has_formulas else None
+    try:
+        sheets: dict[str, pd.DataFrame] = {}
+        # .worksheets, not the workbook itself: that also yields chart sheets, which have no cells
+        for ws in values.worksheets:
+            _check_grid(ws, path.name)
+            rows = list(ws.iter_rows(values_only=True))
+            if formulas is not None:
+                rows = _mark_uncomputed(rows, formulas[ws.title])
+            sheets[_sheet_name(ws.title, sheets)] = _frame(rows)
+        return sheets
+    finally:
+        values.close()
+        if formulas is not None:
+            formulas.close()
+
+
+@dataclass(frozen=True)
+class UncomputedFormula:
+    """A cell holding a formula Excel never computed (a file written by another program):
+    there is no value to read, and validation says so instead of "must not be empty"."""
+
+    formula: str
+
+    def __str__(self) -> str:
+        return self.formula
+
+
+def _inspect(data: bytes, name: str) -> bool:
+    """Refuse a zip bomb before any XML is parsed; returns whether a sheet holds formulas.
+
+    The sizes a zip declares bound what can be read from it (zipfile stops there), so the sum
+    of them caps the work; the cells are counted in the sheets' XML as it streams by.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+            if unpacked > MAX_UNPACKED_BYTES:
+                mb = MAX_UNPACKED_BYTES // 2**20
+                message = f"{name} unpacks to {unpacked / 2**20:.0f} MB, more than {mb} MB"
+                raise ScenarioError(_issue(f"{message}; is it the right file?"))
+            cells, formulas = 0, False
+            for info in archive.infolist():
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    more, has_formula = _count_tags(archive, info, MAX_CELLS - cells)
+                    cells, formulas = cells + more, formulas or has_formula
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+        log.info("%s is not a readable zip: %r", name, exc)
+        raise ScenarioError(_issue(f"{name} is not a readable .xlsx workbook")) from exc
+    if cells > MAX_CELLS:
+        message = f"{name} has more than {MAX_CELLS:,} cells; a scenario has a few hundred"
+        raise ScenarioError(_issue(message))
+    return formulas
+
+
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s/>]")
+_OVERLAP = 32  # longer than any tag the patterns match, so none is missed at a chunk border
+
+
+def _count_tags(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> tuple[int, bool]:
+    """Cells in one sheet's XML (stopping past ``limit``), and whether it has a formula."""
+    cells, formulas, tail = 0, False, b""
+    with archive.open(info) as fh:
+        while cells <= limit and (chunk := fh.read(1 << 20)):
+            block = tail + chunk
+            # A match that ends inside the tail was counted with the previous block.
+            cells += sum(1 for m in _CELL_TAG.finditer(block) if m.end() > len(tail))
+            formulas = formulas or _FORMULA_TAG.search(block) is not None
+            tail = block[-_OVERLAP:]
+    return cells, formulas
+
+
+def _load(data: bytes, name: str, *, data_only: bool) -> Any:
     try:
         with warnings.catch_warnings():
             # Files saved by Excel carry extensions openpyxl only warns about (data validation,
             # conditional formatting); they do not change cell values.
             warnings.simplefilter("ignore")
-            workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+            return openpyxl.load_workbook(io.BytesIO(data), data_only=data_only)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-        log.info("%s is not a readable workbook: %r", path, exc)
-        raise ScenarioError(_issue(f"{path.name} is not a readable .xlsx workbook")) from exc
-    try:
-        sheets: dict[str, pd.DataFrame] = {}
-        # .worksheets, not the workbook itself: that also yields chart sheets, which have no cells
-        for ws in workbook.worksheets:
-            name = _sheet_name(ws.title, sheets)
-            sheets[name] = _frame(list(ws.iter_rows(values_only=True)))
-        return sheets
-    finally:
-        workbook.close()
+        log.info("%s is not a readable workbook: %r", name, exc)
+        raise ScenarioError(_issue(f"{name} is not a readable .xlsx workbook")) from exc
+
+
+def _check_grid(ws: Any, name: str) -> None:
+    # One stray cell at XFD1048576 makes a grid of 17 billion cells to iterate: refuse it.
+    if ws.max_row * ws.max_column > MAX_GRID_CELLS:
+        message = (
+            f"sheet {ws.title!r} of {name} spans {ws.max_row:,} rows × {ws.max_column:,} "
+            "columns; delete the cells far outside the table"
+        )
+        raise ScenarioError(_issue(message))
+
+
+def _mark_uncomputed(rows: list[tuple[Any, ...]], formula_ws: Any) -> list[tuple[Any, ...]]:
+    marked = [list(row) for row in rows]
+    for row in formula_ws.iter_rows():
+        for cell in row:
+            if cell.data_type != "f":
+                continue
+            r, c = cell.row - 1, cell.column - 1
+            if r < len(marked) and c < len(marked[r]) and marked[r][c] is None:
+                marked[r][c] = UncomputedFormula(str(cell.value))
+    return [tuple(row) for row in marked]
 
 
 def _sheet_name(title: str, taken: Mapping[str, Any]) -> str:
@@ -175,9 +272,11 @@ def write_sheets(xlsx_path: Path | str, sheets: Mapping[str, pd.DataFrame]) -> N
 def _fill(ws: Any, frame: pd.DataFrame, sheet: str) -> None:
     headers = [str(c) for c in frame.columns]
     typed = [(sheet, h) in _TYPED_TEXT_COLUMNS for h in headers]
-    ws.append(headers)
+    _append_row(ws, headers)
     for row in frame.itertuples(index=False, name=None):
-        ws.append([_plain(typed_text(v) if t else v) for v, t in zip(row, typed, strict=True)])
+        _append_row(
+            ws, [_plain(typed_text(v) if t else v) for v, t in zip(row, typed, strict=True)]
+        )
     bold = Font(bold=True)
     for cell in ws[1]:
         cell.font = bold
@@ -186,6 +285,15 @@ def _fill(ws: Any, frame: pd.DataFrame, sheet: str) -> None:
         values = [header, *(frame.iloc[:, index - 1].tolist())]
         width = max(len(str(v)) for v in values if not _is_missing(v)) + 2
         ws.column_dimensions[get_column_letter(index)].width = min(width, _MAX_COLUMN_WIDTH)
+
+
+def _append_row(ws: Any, values: list[Any]) -> None:
+    """Append a row; text is stored as text. openpyxl would store "=cmd|' /C calc'!A0" typed in
+    the editor as a live formula (formula injection): a string cell stays a string."""
+    ws.append(values)
+    for cell, value in zip(ws[ws.max_row], values, strict=False):
+        if isinstance(value, str):
+            cell.data_type = "s"
 
 
 def _plain(value: Any) -> Any:
@@ -203,21 +311,6 @@ def _is_missing(value: Any) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     return isinstance(value, float | np.floating) and math.isnan(value)
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Temp file beside ``path``, fsync, ``os.replace``: a crash leaves the old file whole."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
 
 
 def typed_text(value: Any) -> Any:

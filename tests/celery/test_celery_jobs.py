@@ -186,5 +186,5 @@ def test_a_redelivered_task_runs_a_job_only_if_it_is_neither_ended_nor_alive(sta
     assert processing.load_optimization_result("dept", "scen")["job_id"] == job_id
     other = jobstore.update_status(folder, job_id, state="running")
     assert other is not None
-    jobstore.write_status(folder, {**other, "job_id": "someone-else"})
+    jobstore.write_status(folder, other.with_changes(job_id="someone-else"))
     assert redeliver()["skipped"] == "the scenario has started another job since"

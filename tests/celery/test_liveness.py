@@ -21,8 +21,12 @@ def _ago(seconds: float) -> str:
 
 
 def _job(**fields) -> dict:
-    base = {"state": "running", "backend": "celery", "created_at": _ago(60)}
+    base = {"job_id": "j1", "state": "running", "backend": "celery", "created_at": _ago(60)}
     return {**base, **fields}
+
+
+def _state(job: dict) -> str:
+    return jobstore.derive_state(jobstore.JobStatus.from_dict(job))
 
 
 @pytest.fixture
@@ -37,22 +41,22 @@ def test_same_host_is_judged_by_pid_not_by_a_fresh_heartbeat(dead_pid, monkeypat
     monkeypatch.setenv("NCOPT_LEASE_S", "30")
     pid, created = dead_pid
     job = _job(host=jobstore.HOST, pid=pid, pid_create_time=created, heartbeat_at=_ago(0))
-    assert jobstore.derive_state(job) == "lost"
+    assert _state(job) == "lost"
     me = psutil.Process(os.getpid())
     alive = _job(host=jobstore.HOST, pid=me.pid, pid_create_time=me.create_time())
-    assert jobstore.derive_state({**alive, "heartbeat_at": _ago(3600)}) == "running"
+    assert _state({**alive, "heartbeat_at": _ago(3600)}) == "running"
 
 
 def test_another_host_is_judged_by_the_heartbeat_lease(monkeypatch):
     monkeypatch.setenv("NCOPT_LEASE_S", "3")
     job = _job(host="other-host", pid=1, pid_create_time=0.0)
-    assert jobstore.derive_state({**job, "heartbeat_at": _ago(1)}) == "running"
-    assert jobstore.derive_state({**job, "heartbeat_at": _ago(4)}) == "lost"
+    assert _state({**job, "heartbeat_at": _ago(1)}) == "running"
+    assert _state({**job, "heartbeat_at": _ago(4)}) == "lost"
 
 
 def test_a_job_waiting_in_the_broker_is_queued_until_the_queue_timeout(monkeypatch):
     monkeypatch.setenv("NCOPT_LEASE_S", "3")
     monkeypatch.setenv("NCOPT_QUEUE_TIMEOUT_S", "600")
     waiting = _job(state="queued", host=None, pid=None, heartbeat_at=_ago(500))
-    assert jobstore.derive_state({**waiting, "created_at": _ago(500)}) == "queued"
-    assert jobstore.derive_state({**waiting, "created_at": _ago(700)}) == "lost"
+    assert _state({**waiting, "created_at": _ago(500)}) == "queued"
+    assert _state({**waiting, "created_at": _ago(700)}) == "lost"

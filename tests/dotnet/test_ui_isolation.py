@@ -23,7 +23,7 @@ APP_SESSION = textwrap.dedent(
     """
     import json, os, sys
     from tests.jobs.helpers import wait_terminal
-    from tests.ui.helpers import app, texts
+    from tests.ui.helpers import app, shown, texts
 
     def run_from_the_optimize_page(runtime):
         os.environ["NCOPT_DOTNET_RUNTIME"] = runtime  # the job's processes inherit it
@@ -31,7 +31,7 @@ APP_SESSION = textwrap.dedent(
         at.button[0].click().run()
         final = wait_terminal(120, department="machining-2", scenario="manifold")
         at = app("optimize", "machining-2", "manifold")
-        return final, [e.value for e in at.error], texts(at)
+        return final, [shown(e.value) for e in at.error], texts(at)
 
     failed, errors, _ = run_from_the_optimize_page("coreclr")  # not installed here
     done, _, _ = run_from_the_optimize_page("mono")

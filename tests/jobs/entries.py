@@ -100,3 +100,26 @@ def reports_budget(conf, progress=None, should_stop=None):
     while not should_stop():
         time.sleep(0.05)
     return _result()
+
+
+def big(conf, progress=None, should_stop=None):
+    """A result of ``megabytes`` MB of random text: more than a small disk holds."""
+    import pandas as pd
+
+    size = int(float(conf["params"].get("megabytes", 4)) * 2**20)
+    text = os.urandom(size // 2).hex()
+    out_df = pd.DataFrame({"program": ["BIG.nc"], "status": "optimized"})
+    return {"BIG.nc": text}, {"BIG.nc": "G0 X0\n"}, out_df
+
+
+def echo_request(conf, progress=None, should_stop=None):
+    """Return what the engine was asked: the request's paths, and the programs found there."""
+    import pathlib
+
+    import pandas as pd
+
+    folder = pathlib.Path(conf["scenario_dir"])
+    found = sorted(p.name for p in (folder / "programs").glob("*"))
+    new = {"scenario_dir": conf["scenario_dir"], "data_dir": conf["data_dir"]}
+    new["programs"] = ",".join(found)
+    return new, dict(new), pd.DataFrame({"program": list(new), "status": "optimized"})

@@ -6,6 +6,8 @@ import contextlib
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +16,7 @@ import psutil
 
 import jobstore
 import processing
+from jobstore.launch import reap_children
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRIES = "tests.jobs.entries"
@@ -25,6 +28,40 @@ def make_scenario(root: Path, department: str = "dept", scenario: str = "scen") 
     (folder / f"{scenario}.xlsx").write_bytes(b"stand-in spreadsheet")
     (folder / "programs" / "P1.nc").write_text("%\nO1000\nG0 X1. Y1.\nM30\n%\n")
     return folder
+
+
+def cli(*args, env_extra=None, data_dir=None, timeout_s=120):
+    """Run ``processing.py`` as a user would: (exit code, JSON from stdout or None, stderr)."""
+    env = {**os.environ, **(env_extra or {})}
+    if data_dir is not None:
+        env["NCOPT_DATA_DIR"] = str(data_dir)
+    proc = subprocess.run(
+        [sys.executable, "processing.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+    )
+    payload = json.loads(proc.stdout) if proc.stdout.strip() else None
+    return proc.returncode, payload, proc.stderr
+
+
+def run_quick(**kwargs) -> dict:
+    """Start the ``quick`` stand-in engine and wait for it; it must succeed."""
+    return run_to_end("quick", "succeeded", **kwargs)
+
+
+def run_failing(**kwargs) -> dict:
+    """Start the ``raises`` stand-in engine and wait for it; it must fail."""
+    return run_to_end("raises", "failed", **kwargs)
+
+
+def run_to_end(entry: str, expected: str, **kwargs) -> dict:
+    start(entry, **kwargs)
+    final = wait_terminal(**{k: kwargs[k] for k in ("department", "scenario") if k in kwargs})
+    assert final["state"] == expected, final
+    return final
 
 
 def start(entry: str, department="dept", scenario="scen", **kwargs) -> dict:
@@ -73,7 +110,7 @@ def kill_leftovers(root: Path) -> None:
         if _is_our_worker(child.pid):
             with contextlib.suppress(psutil.NoSuchProcess):
                 child.kill()
-    processing._reap_children()
+    reap_children()
 
 
 def _is_our_worker(pid: int) -> bool:

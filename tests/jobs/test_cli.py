@@ -2,30 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
-from tests.jobs.helpers import ROOT, make_scenario
-
-
-def cli(*args, env_extra=None, data_dir=None):
-    env = {**os.environ, **(env_extra or {})}
-    if data_dir is not None:
-        env["NCOPT_DATA_DIR"] = str(data_dir)
-    proc = subprocess.run(
-        [sys.executable, "processing.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    payload = json.loads(proc.stdout) if proc.stdout.strip() else None
-    return proc.returncode, payload, proc.stderr
+from tests.jobs.helpers import cli, make_scenario
 
 
 def snapshot(root):

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psutil
 
 import jobstore
-import processing
+from jobstore.launch import reap_children
 from tests.jobs.helpers import (
     ROOT,
     make_scenario,
@@ -138,5 +138,5 @@ def test_no_processes_left_behind(scenario):
         timeout_s=5,
         what="supervisor exit",
     )
-    processing._reap_children()
+    reap_children()
     assert not psutil.pid_exists(final["pid"])

@@ -141,7 +141,7 @@ def _fake_running_status(folder, pid, create_time, **extra):
         "progress": {},
         **extra,
     }
-    jobstore.write_status(folder, info)
+    jobstore.write_status(folder, jobstore.JobStatus.from_dict(info))
 
 
 def test_zombie_process_is_not_reported_running(scenario):

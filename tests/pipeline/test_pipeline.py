@@ -95,19 +95,19 @@ def test_output_failing_verification_is_refused(data_dir, monkeypatch):
     import ncopt.pipeline
 
     folder = _copy("demo/mold-plate", data_dir)
-    real_write = ncopt.pipeline.write_program
+    real_write = ncopt.pipeline.emit_with_spans
 
-    def drop_a_hole(program, post=None, machine=None):
-        text = real_write(program, post, machine)
+    def drop_a_hole(program):
+        text, spans = real_write(program)
         lines = text.splitlines(keepends=True)
         # Delete the first bare hole line: one hole fewer than the original program.
         for i, line in enumerate(lines):
             if line.startswith("X") and "Y" in line and "G" not in line:
                 del lines[i]
                 break
-        return "".join(lines)
+        return "".join(lines), spans
 
-    monkeypatch.setattr(ncopt.pipeline, "write_program", drop_a_hole)
+    monkeypatch.setattr(ncopt.pipeline, "emit_with_spans", drop_a_hole)
     new_codes, old_codes, out_df = run_generate_nc_code(
         {"scenario_dir": str(folder), "time_limit_s": 3}
     )

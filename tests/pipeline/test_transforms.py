@@ -223,7 +223,7 @@ def test_pipeline_skips_a_refused_transformation_and_still_applies_the_others(mo
     assert row["status"] == "optimized"
     assert row["air_moves_to_rapid"] == 0 and row["tool_changes_saved"] == 1
     assert row["reason"].endswith(
-        "air cutting not applied: move 23 at old line 53 differs: "
+        "air cutting not applied: move 26 at old line 53 differs: "
         "old G1 to X104. Y0. Z10., new G0 to X104. Y0. Z0.5"
     )
     new = parse_program(out.new_text)

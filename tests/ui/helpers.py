@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -33,6 +34,11 @@ def app(
     return at
 
 
+def shown(markdown: str) -> str:
+    """What a reader sees of Markdown source with backslash escapes (``ui.plain.md_text``)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
 def texts(at: AppTest) -> str:
     parts = []
     for kind in (
@@ -49,5 +55,6 @@ def texts(at: AppTest) -> str:
         "toast",
     ):
         for element in at.get(kind):
-            parts.append(str(getattr(element, "value", "")) + str(getattr(element, "label", "")))
+            text = str(getattr(element, "value", "")) + str(getattr(element, "label", ""))
+            parts.append(text if kind == "code" else shown(text))
     return "\n".join(parts)

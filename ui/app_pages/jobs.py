@@ -7,6 +7,7 @@ import processing
 from jobstore import ACTIVE_STATES
 from ui import data
 from ui.i18n import state_label, t
+from ui.plain import md_text
 
 st.title(t("page_jobs"))
 rows = [r for r in data.scenario_rows() if r.get("job_id")]
@@ -15,7 +16,7 @@ if not rows:
 for row in rows:
     dept, scen = row["department"], row["scenario"]
     cols = st.columns([3, 2, 2, 2, 2, 1])
-    cols[0].write(f"**{dept} / {scen}**  \n`{row['job_id']}`")
+    cols[0].write(f"**{md_text(dept)} / {md_text(scen)}**  \n`{row['job_id']}`")
     cols[1].write(state_label(row["state"]) + (f" ({t('outdated')})" if row["outdated"] else ""))
     fraction = row.get("progress")
     cols[2].write(f"{100 * fraction:.0f} %" if fraction is not None else "-")

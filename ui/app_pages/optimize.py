@@ -8,18 +8,19 @@ from ncopt.errors import NcError
 from ncopt.scenario import load_scenario
 from ui import state, widgets
 from ui.i18n import t
+from ui.plain import md_text
 
 st.title(t("page_optimize"))
 chosen = widgets.require_scenario()
 if chosen:
     dept, scen = chosen
-    st.caption(f"{dept} / {scen}")
+    st.caption(md_text(f"{dept} / {scen}"))
     state.show_flash()
     try:
         settings = load_scenario(scenario_dir(dept, scen)).settings
     except NcError as exc:
         settings = None
-        st.error(str(exc))
+        st.error(md_text(exc))
     if settings is not None:
         limit = st.number_input(
             t("time_limit"),

@@ -5,10 +5,12 @@ import pandas as pd
 import streamlit as st
 
 import jobstore
+import processing
 from ncopt.errors import NcError
 from ncopt.scenario import create_scenario
 from ui import data, state
 from ui.i18n import state_label, t
+from ui.plain import md_text
 
 st.title(t("page_scenarios"))
 state.show_flash()
@@ -27,6 +29,7 @@ if rows:
                 t("scenario"): row["scenario"],
                 t("status"): label,
                 t("job_id"): row.get("job_id") or "",
+                t("reason"): row.get("error") or "",
             }
         )
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
@@ -42,7 +45,7 @@ with st.expander(t("new_scenario"), expanded=not rows), st.form("create_scenario
             jobstore.validate_name("scenario", name)
             create_scenario(jobstore.data_dir(), dept, name)
         except (NcError, jobstore.JobError) as exc:
-            st.error(str(exc))
+            st.error(md_text(exc))
         else:
             state.select(dept, name)
             state.flash(t("done"))
@@ -51,7 +54,7 @@ with st.expander(t("new_scenario"), expanded=not rows), st.form("create_scenario
 chosen = state.selected()
 if chosen:
     dept, scen = chosen
-    st.subheader(f"{dept} / {scen}")
+    st.subheader(md_text(f"{dept} / {scen}"))
     left, mid, right = st.columns(3)
     with left.form("duplicate"):
         copy_name = st.text_input(t("new_name"), key="dup_name")
@@ -62,7 +65,7 @@ if chosen:
                     jobstore.data_dir(), dept, copy_name, template=jobstore.scenario_dir(dept, scen)
                 )
             except (NcError, jobstore.JobError) as exc:
-                st.error(str(exc))
+                st.error(md_text(exc))
             else:
                 state.select(dept, copy_name)
                 state.flash(t("done"))
@@ -72,19 +75,25 @@ if chosen:
         if st.form_submit_button(t("rename")):
             try:
                 data.rename_scenario(dept, scen, new_name)
+            except processing.JobActiveError:
+                st.error(t("refused_running"))
             except (OSError, jobstore.JobError) as exc:
-                st.error(t("refused_running") if "running" in str(exc) else str(exc))
+                st.error(md_text(exc))
             else:
                 state.select(dept, new_name)
                 state.flash(t("done"))
                 st.rerun()
     with right:
-        confirm = st.checkbox(t("confirm_delete", name=f"{dept}/{scen}"), key="del_confirm")
+        confirm = st.checkbox(
+            t("confirm_delete", name=md_text(f"{dept}/{scen}")), key="del_confirm"
+        )
         if st.button(t("delete"), disabled=not confirm, type="primary"):
             try:
                 data.delete_scenario(dept, scen)
+            except processing.JobActiveError:
+                st.error(t("refused_running"))
             except (OSError, jobstore.JobError) as exc:
-                st.error(t("refused_running") if "running" in str(exc) else str(exc))
+                st.error(md_text(exc))
             else:
                 state.select(None, None)
                 state.flash(t("done"))
