@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ncopt.cycle_time import CycleTime, estimate_cycle_time
-    from ncopt.emit import emit
     from ncopt.errors import GCodeError, MachineConfigError, NcError, ScenarioError
     from ncopt.interpreter import parse_program
     from ncopt.machine import Machine
     from ncopt.post import program_to_json
     from ncopt.verify import VerifyReport, verify_air_cut, verify_equivalent
+    from ncopt.writer import emit
 
 _EXPORTS = {
     "CycleTime": "ncopt.cycle_time",
@@ -30,7 +30,7 @@ _EXPORTS = {
     "NcError": "ncopt.errors",
     "ScenarioError": "ncopt.errors",
     "VerifyReport": "ncopt.verify",
-    "emit": "ncopt.emit",
+    "emit": "ncopt.writer",
     "estimate_cycle_time": "ncopt.cycle_time",
     "parse_program": "ncopt.interpreter",
     "program_to_json": "ncopt.post",

@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ncopt.cycle_time import estimate_cycle_time
+from ncopt.cycle_time import untimed_rows
 from ncopt.errors import GCodeError, NcError
 from ncopt.gcode import encode_program
 from ncopt.interpreter import parse_program
 from ncopt.machine import Machine
+from ncopt.subprograms import cycle_time, expanded_text
 
 __all__ = ["main", "scenario_folder"]
 
@@ -47,6 +48,7 @@ _STATS_KEYS = (
     "blocks",
     "rapid_moves",
     "feed_moves",
+    "untimed_moves",
 )
 
 
@@ -99,9 +101,30 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         print(json.dumps({"error": str(exc)}, ensure_ascii=False))
         return EXIT_BAD_INPUT
-    stats = estimate_cycle_time(program, setup.machine).to_dict()
-    print(json.dumps({key: stats[key] for key in _STATS_KEYS}))
+    stats = cycle_time(program, setup.machine).to_dict()
+    out = {key: stats[key] for key in _STATS_KEYS}
+    out["warnings"] = _warnings(program)
+    moves = (stats["rapid_moves"] or 0) + (stats["feed_moves"] or 0)
+    out["untimed_share"] = round(stats["untimed_moves"] / moves, 6) if moves else 0.0
+    print(json.dumps(out, allow_nan=False))
     return EXIT_OK
+
+
+def _warnings(program) -> list[dict[str, Any]]:
+    """What the figures leave out, with the lines: moves from a position the program does
+    not state, arcs that cannot be timed, subprograms not in the file."""
+    out = [{"line": line + 1, "message": message} for line, message in program.warnings]
+    rows = untimed_rows(program)
+    lines = sorted({int(program.motion.line[r]) + 1 for r in rows})
+    if lines:
+        shown = ", ".join(map(str, lines[:10])) + (" …" if len(lines) > 10 else "")
+        many = "moves start" if len(rows) > 1 else "move starts"
+        message = f"{len(rows)} {many} where the program does not say (lines {shown})"
+        out.append({"line": lines[0], "message": message + ": they are timed only in part"})
+    for b in program.barriers:
+        if b.reason == "subprogram call" and expanded_text(program.text) is None:
+            out.append({"line": b.line + 1, "message": f"{b.text.strip()}: not timed"})
+    return out
 
 
 def _optimize(args: argparse.Namespace, setup: _Setup, data: bytes) -> int:

@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ncopt.controllers import profile
 from ncopt.machine import Machine, trapezoid_time_array, trapezoid_time_s
 from ncopt.program import HoleParams, MoveKind, Program
 
@@ -62,10 +63,17 @@ class CycleTime:
     tool_changes: int
     holes: int
     blocks: int
+    untimed_moves: int = 0  # moves from a position the program does not state: counted 0 s
 
-    def to_dict(self) -> dict[str, float | int]:
-        """Plain JSON-able values (the ``stats`` CLI output)."""
-        return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+    def to_dict(self) -> dict[str, float | int | None]:
+        """Strict JSON values (the ``stats`` CLI output): anything not finite is None."""
+        return {k: _json_number(v) for k, v in asdict(self).items()}
+
+
+def _json_number(value):
+    if isinstance(value, float):
+        return round(value, 6) if math.isfinite(value) else None
+    return value
 
 
 def estimate_cycle_time(program: Program, machine: Machine) -> CycleTime:
@@ -75,8 +83,8 @@ def estimate_cycle_time(program: Program, machine: Machine) -> CycleTime:
     for it, re-parsed, so the estimate always describes real NC text.
     """
     if program.plan:
-        from ncopt.emit import emit
         from ncopt.interpreter import parse_program
+        from ncopt.writer import emit
 
         program = parse_program(emit(program), machine)
     m = program.motion
@@ -88,7 +96,7 @@ def estimate_cycle_time(program: Program, machine: Machine) -> CycleTime:
     rapid_d = float(np.linalg.norm(delta[rapid], axis=1).sum())
     feed_t, feed_d, n_feed = _feed_time(program, machine, delta)
     holes = _holes_time(program, machine, start)
-    tool_change = len(program.tool_changes) * machine.tool_change_s
+    tool_change = _tool_change_s(program, machine)
     spindle = len(program.spindle_starts) * machine.spindle_start_s
     dwell = float(m.dwell_after.sum()) + holes["dwell"]
     rapid_s = float(rapid_t.sum()) + holes["rapid"]
@@ -107,7 +115,38 @@ def estimate_cycle_time(program: Program, machine: Machine) -> CycleTime:
         tool_changes=len(program.tool_changes),
         holes=program.hole_count,
         blocks=sum(1 for op in program.ops if op.kind == "block"),
+        untimed_moves=len(untimed_rows(program)),
     )
+
+
+def _tool_change_s(program: Program, machine: Machine) -> float:
+    """Every M6 a full change, except one of the tool already in the spindle: what that costs
+    depends on the control (``ncopt.controllers``: Haas ignores it, Mach3's macro runs)."""
+    share = profile(program.controller).same_tool_change
+    total, spindle = 0.0, None
+    for _, tool in program.tool_changes:
+        total += machine.tool_change_s * (share if tool == spindle else 1.0)
+        spindle = tool
+    return total
+
+
+def untimed_rows(program: Program) -> np.ndarray:
+    """Motion rows that start where the program does not say (after G28, a subprogram call,
+    or before the first position) and move an axis whose start is unknown: they are timed
+    only by what is known of them. The very first positioning move is not counted."""
+    m = program.motion
+    if not len(m):
+        return np.zeros(0, dtype=np.int64)
+    start = np.vstack([np.full((1, 3), np.nan), m.end[:-1]])
+    moves = np.isnan(start) & np.isfinite(m.end)
+    moves[m.kind == MoveKind.FRAME] = False  # a frame change is no motion
+    moves[0] = False  # from the machine's start position, which no program states
+    moves[m.kind == MoveKind.HOLE, 2] = False  # a hole's Z goes to R from wherever it is
+    untimed = moves.any(axis=1)
+    arcs = np.flatnonzero(m.kind == MoveKind.ARC)
+    if len(arcs):  # an arc from an unknown position has no geometry
+        untimed[arcs] |= ~np.isfinite(m.arcs[m.aux[arcs], 0])
+    return np.flatnonzero(untimed)
 
 
 def travel_by_row(program: Program, machine: Machine) -> tuple[np.ndarray, np.ndarray]:
@@ -246,7 +285,7 @@ def _holes_time(program: Program, machine: Machine, start: np.ndarray) -> dict[s
             out[key] += count * parts[key] * p.repeats
         if p.return_mode == 98 and p.repeats > 1:
             # Each further repeat first comes back down from the initial level to R.
-            down = max(p.return_z_mm - p.r_mm, 0.0)
+            down = _above(p.return_z_mm, p.r_mm)
             vz, az = machine.rapid_z_mm_min / 60.0, machine.accel_z_mm_s2
             out["rapid"] += count * (p.repeats - 1) * trapezoid_time_s(down, vz, az)
             out["rapid_mm"] += count * (p.repeats - 1) * down
@@ -261,8 +300,8 @@ def hole_cycle_time_s(p: HoleParams, machine: Machine) -> dict[str, float]:
     >>> round(hole_cycle_time_s(p, Machine())["feed"], 6)  # 12 mm at 10 mm/s: 1.2 + 10/3000
     1.203333
     """
-    depth = max(p.r_mm - p.z_mm, 0.0)
-    up = max(p.return_z_mm - p.r_mm, 0.0)
+    depth = _above(p.r_mm, p.z_mm)
+    up = _above(p.return_z_mm, p.r_mm)  # G98 from an unknown initial level: not timed
     feed = [0.0]
     rapid = [0.0]
     dwell = p.dwell_s
@@ -288,6 +327,12 @@ def hole_cycle_time_s(p: HoleParams, machine: Machine) -> dict[str, float]:
     }
 
 
+def _above(high: float, low: float) -> float:
+    """How far ``high`` is above ``low``; 0 when it is not, or when either is unknown."""
+    d = high - low
+    return d if d > 0.0 else 0.0
+
+
 def _pecks(depth: float, p: HoleParams, machine: Machine, feed: list, rapid: list) -> None:
     """G83 retracts to R after each peck and rapids back to ``clearance`` above the last depth;
     G73 only backs off by ``clearance``. Either way each later peck cuts ``Q + clearance``."""
@@ -303,4 +348,4 @@ def _pecks(depth: float, p: HoleParams, machine: Machine, feed: list, rapid: lis
             else:
                 rapid.append(clearance)
         reached = target
-    rapid.append(depth + max(p.return_z_mm - p.r_mm, 0.0))
+    rapid.append(depth + _above(p.return_z_mm, p.r_mm))

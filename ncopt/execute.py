@@ -7,6 +7,7 @@ become barriers (``BARRIER_G``/``KNOWN_M`` below), carried verbatim and never ex
 
 from __future__ import annotations
 
+from ncopt.frames import FRAME_CODES
 from ncopt.gcode import CANNED_CYCLES, LineFlag, line_flags, scan_line
 from ncopt.geometry import ARC_COLUMNS, ArcError, arc_geometry
 from ncopt.program import HoleParams
@@ -78,7 +79,11 @@ def execute_line(b: Builder, i: int, line: str) -> None:
         return
     if words.barrier:
         b.flag(i, flags | LineFlag.UNREAD)
-        b.barrier(i, line, words.barrier)
+        frame = _frame_code(words)
+        if frame is None:
+            b.barrier(i, line, words.barrier)
+        else:
+            b.frame(i, line, words.barrier, frame, words.values)
         return
     _execute(b, i, words)
 
@@ -108,8 +113,19 @@ def _collect(b: Builder, i: int, scanned: tuple[tuple[str, str, int], ...]) -> _
     return w
 
 
+def _frame_code(w: _Words) -> int | None:
+    """The frame code of a line that holds nothing else (then the position is followed)."""
+    gs = {g for g, _ in w.g}
+    frames = gs & FRAME_CODES.keys()
+    if len(frames) == 1 and gs - frames <= {90} and set(w.values) <= set("NXYZIJKRP") and not w.m:
+        return frames.pop()
+    return None
+
+
 def _barrier_reason(b: Builder, w: _Words) -> str:
     gs = {g for g, _ in w.g}
+    for g in gs & FRAME_CODES.keys():
+        return f"frame: {FRAME_CODES[g]}"
     for g in gs:
         if g not in KNOWN_G and not b.profile.harmless(g):
             return f"G{g} is not interpreted"

@@ -143,7 +143,7 @@ def _codes(text: str) -> np.ndarray:
     """Character codes, clipped to 0..255 (anything beyond ASCII is simply not allowed)."""
     if text.isascii():
         return np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-    wide = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    wide = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     return np.minimum(wide, 255).astype(np.uint8)
 
 

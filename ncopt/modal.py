@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from ncopt.frames import FrameState
 from ncopt.gcode import CANNED_CYCLES
 from ncopt.program import XYZ, Modal, SyncState
 
@@ -41,6 +42,7 @@ class ModalState:
         self.spindle_rpm, self.spindle_dir, self.coolant = 0.0, 0, False
         self.tool, self.next_tool, self.wcs = 0, 0, 54
         self.comp = 40  # cutter compensation: 40 off, 41 left, 42 right
+        self.frames = FrameState()
 
     # ----------------------------------------------------------------- reading
     @property
@@ -100,6 +102,16 @@ class ModalState:
 
     def forget_position(self) -> None:
         self.x = self.y = self.z = NAN
+
+    def change_frame(self, g: int, words: dict[str, tuple[str, int]]) -> None:
+        """A frame line (``ncopt.frames``): the position in the coordinates after it."""
+        values = {}
+        for letter, (text, _) in words.items():
+            if letter in "XYZIJK":
+                values[letter] = self.coordinate(text)
+            elif letter in "RP":
+                values[letter] = float(text)
+        self.x, self.y, self.z = self.frames.apply(g, values, self.xyz)
 
     def set_feed(self, feed_mm_min: float) -> None:
         self.feed = feed_mm_min

@@ -105,12 +105,19 @@ def _plan_group(
     ops = [program.ops[i] for i in group.ops]
     flipped = _flipped(program, ops, budget) if reversal else [None] * len(ops)
     hole_total = sum(len(op.xy) for op in ops if isinstance(op, HoleSet))
+    # Entered from an unknown XY: the first operation (and its first hole) stays first, so
+    # the tool reaches it exactly as before; the rest is re-sequenced from there.
+    pinned = not np.all(np.isfinite(np.asarray(group.start_xyz, dtype=float)))
+    before = same_material_pairs(program, ops)
+    if pinned and len(ops) > 1:
+        first = np.column_stack([np.zeros(len(ops) - 1, dtype=np.int64), np.arange(1, len(ops))])
+        before = np.vstack([np.asarray(before, dtype=np.int64).reshape(-1, 2), first])
     order, orientation, stopped = order_operations(
         *_ends(ops, flipped),
         group.start_xyz,
         group.clearance_z_mm,
         machine,
-        before=same_material_pairs(program, ops),
+        before=before,
         # the operations' share of what is left, as they weigh against the holes
         budget=budget.child(len(ops), len(ops) + hole_total, min_share=0.1, activity="blocks"),
     )
@@ -128,7 +135,8 @@ def _plan_group(
             n = len(op.xy)
             part = budget.child(n, holes_left, max_s=0.25 + 0.005 * n, activity="holes")
             holes_left -= n
-            path, cut_short = _order_holes(op.xy, here, machine, part)
+            pin = pinned and not steps and len(op.xy) > 1
+            path, cut_short = _order_holes(op.xy, here, machine, part, pin_first=pin)
             stopped |= cut_short
             steps.append(Step(op.index, tuple(int(h) for h in path)))
             here = op.xy[path[-1]] if len(path) else here
@@ -139,10 +147,14 @@ def _plan_group(
 
 
 def _order_holes(
-    xy: np.ndarray, here: np.ndarray, machine: Machine, budget: Budget
+    xy: np.ndarray, here: np.ndarray, machine: Machine, budget: Budget, pin_first: bool = False
 ) -> tuple[np.ndarray, bool]:
     """One hole set's visiting order from ``here``: the solver's, unless the program's own
-    order is at least as fast. Reports what the search saves as it goes."""
+    order is at least as fast. Reports what the search saves as it goes. ``pin_first``: the
+    first hole stays first (the tool comes from an unknown place)."""
+    if pin_first:
+        rest, stopped = _order_holes(xy[1:], xy[0], machine, budget)
+        return np.concatenate([[0], rest + 1]), stopped
     start = here if np.all(np.isfinite(here)) else None
     as_written = np.arange(len(xy))
     written_s = _path_time(xy, as_written, start, machine)

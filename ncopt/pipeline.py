@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ncopt.budget import Budget
-from ncopt.cycle_time import CycleTime, estimate_cycle_time
-from ncopt.emit import emit_with_spans
+from ncopt.cycle_time import CycleTime
 from ncopt.errors import GCodeError, NcError
 from ncopt.interpreter import parse_program
 from ncopt.machine import Machine
@@ -31,8 +30,10 @@ from ncopt.plan import reorder
 from ncopt.post import write_program
 from ncopt.program import Program
 from ncopt.report import group_rows, verification_json
+from ncopt.subprograms import cycle_time
 from ncopt.transforms import Transformed, Transforms, apply_transforms
 from ncopt.verify import VerifyReport, verify_equivalent
+from ncopt.writer import emit_with_spans
 
 __all__ = [
     "OUT_COLUMNS",
@@ -170,7 +171,7 @@ def make_post(setting: str):
 
     spec = PostSpec.parse(setting)
     if spec is None:
-        return None  # ncopt.emit's built-in Fanuc-style post
+        return None  # ncopt.writer's built-in Fanuc-style post
     preflight(spec)  # in a child: a broken runtime must not abort the work horse
     post = DotNetPost(spec)
     log.info("post-processor: %s from %s", spec.class_name, spec.dll_path)
@@ -187,11 +188,11 @@ def baseline(name: str, data: str | bytes, machine: Machine) -> Baseline:
     except GCodeError as exc:
         row.update(status="error", reason=str(exc))
         return Baseline(name, text, None, None, row)
-    old_time = estimate_cycle_time(program, machine)
+    old_time = cycle_time(program, machine)
     _times(row, "old", old_time)
     _times(row, "new", old_time)
     row.update(
-        holes=program.hole_count,
+        holes=old_time.holes,
         blocks=sum(1 for op in program.ops if op.kind == "block"),
         holes_resequenced=0,
         blocks_resequenced=0,
@@ -256,6 +257,14 @@ def improve(
         return kept("rejected", f"verification failed: {proof}")
     if proof.time.total_s >= base.time.total_s:
         return kept("unchanged", "no faster order found", "not_faster")
+    saving = base.time.total_s - proof.time.total_s
+    pct = 100.0 * saving / base.time.total_s
+    if saving < transforms.min_saving_s or pct < transforms.min_saving_pct:
+        below = (
+            f"saves {saving:.3f} s ({pct:.2f} %), below the scenario's minimum of "
+            f"{transforms.min_saving_s:g} s and {transforms.min_saving_pct:g} %"
+        )
+        return kept("unchanged", below, "below_threshold")
     _report_row(row, base.time, proof.time, stats, done, outcome)
     row["groups"] = group_rows(done.program, proof.figures, proof.spans, outcome, machine)
     row["verification"] = verification_json(proof.report, base.program, proof.program, machine)
@@ -314,7 +323,7 @@ def _write_and_prove(
     if not report.ok:
         return report.first_difference or "refused"
     figures = new if post is None else parse_program(figures_text, machine)
-    return _Proof(text, new, estimate_cycle_time(new, machine), report, figures, spans)
+    return _Proof(text, new, cycle_time(new, machine), report, figures, spans)
 
 
 def _report_row(

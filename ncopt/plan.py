@@ -4,7 +4,7 @@
 group appears once, each hole set's holes exactly once (``holes`` a permutation of
 ``range(len(op.xy))``, or None for the original order), cut blocks whole (and backwards only
 when ``ncopt.reverse`` can cut them so), and returns a copy of the program whose ``plan``
-``ncopt.emit`` honours. Untouched groups keep their original lines.
+``ncopt.writer`` honours. Untouched groups keep their original lines.
 
 >>> from ncopt.interpreter import parse_program
 >>> p = parse_program("G0 X0 Y0 Z10.\\nG81 X1. Y1. Z-2. R1. F100.\\nX2.\\nG80\\n")

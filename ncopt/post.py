@@ -1,7 +1,7 @@
 """A program on its way out: the built-in writer or a shop's own post-processor.
 
 ``write_program(program, post, machine)`` is what the pipeline calls: ``post`` None or
-``"fanuc"`` is the built-in Fanuc-style writer (``ncopt.emit``); a ``dotnet:<dll>:<Class>``
+``"fanuc"`` is the built-in Fanuc-style writer (``ncopt.writer``); a ``dotnet:<dll>:<Class>``
 setting or an object with ``emit(json) -> str`` (a ``DotNetPost``) gets
 ``program_to_json(program, machine)``, the same content as data (schema ``ncopt.program/1``,
 docs/dotnet-post.md).
@@ -14,11 +14,11 @@ import json
 import numpy as np
 
 from ncopt.controllers import profile
-from ncopt.emit import emit, group_script, prefix_comments, reversed_view
 from ncopt.gcode import LineFlag
 from ncopt.machine import Machine
 from ncopt.program import Group, HoleSet, Modal, Program, Step
 from ncopt.traverse import op_levels
+from ncopt.writer import emit, group_script, prefix_comments, reversed_view
 
 __all__ = ["program_to_json", "write_program"]
 
@@ -45,7 +45,7 @@ def program_to_json(program: Program, machine: Machine) -> str:
     each reordered group with its ``steps`` (hole sets and cut blocks in their new order) and
     its ``script``: the built-in writer's instructions, one line each (travel, modal words,
     cycle cancels, and where each step's lines go), so a post formats them in its own dialect
-    and keeps the travel the safety proof relies on; formatted like ``ncopt.emit`` they give
+    and keeps the travel the safety proof relies on; formatted like ``ncopt.writer`` they give
     its output byte for byte (``examples/dotnet_post/FanucPost.cs``). Coordinates are
     absolute work coordinates in mm; unknown ones are null.
     """
@@ -107,7 +107,7 @@ def _group_json(
 
 
 def _instruction_json(item: dict) -> dict:
-    """One ``ncopt.emit.group_script`` instruction; floats as floats, absent words null."""
+    """One ``ncopt.writer.group_script`` instruction; floats as floats, absent words null."""
     out = dict(item)
     if item["type"] == "modal":
         for key in ("g90", "plane", "motion", "return_mode", "feed_mm_min"):

@@ -11,7 +11,7 @@ per line) and describes it as:
 - ``barriers``: lines carried verbatim that nothing is moved across.
 
 The sequencer builds a reordered program with ``ncopt.plan.reorder`` (a list of :class:`Step`
-per group) and writes it with ``ncopt.emit``; lines of groups it does not touch are re-emitted
+per group) and writes it with ``ncopt.writer``; lines of groups it does not touch are re-emitted
 byte-identical.
 """
 
@@ -50,6 +50,7 @@ class MoveKind(IntEnum):
     LINE = 1
     ARC = 2
     HOLE = 3
+    FRAME = 4  # no motion: the same point in the coordinates after a frame line
 
 
 class OpKind(StrEnum):

@@ -36,8 +36,7 @@ REASONS = {
     "verify_failed": "the new order failed verification",
     "not_faster": "the new program as a whole is not faster",
     "below_threshold": "the saving is below the scenario's minimum",
-    "frame": "the group runs in a rotated, scaled or shifted frame",
-    "cutter_comp": "cutter compensation is active",
+    "cutter_comp": "it is entered with cutter compensation on: its travel is compensated",
 }
 
 

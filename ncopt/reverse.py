@@ -58,7 +58,7 @@ class BlockRows:
 
 @dataclass(frozen=True)
 class ReversedBlock:
-    """A block cut backwards: its moves (``rows``) and what ``ncopt.emit`` writes for it."""
+    """A block cut backwards: its moves (``rows``) and what ``ncopt.writer`` writes for it."""
 
     entry_xyz: tuple[float, float, float]
     exit_xyz: tuple[float, float, float]

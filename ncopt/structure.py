@@ -224,6 +224,16 @@ class Builder:
             # anywhere (in the coordinates that follow): only an unknown M-code cannot.
             self._moved_somewhere(i, "XYZ")
 
+    def frame(self, i: int, line: str, reason: str, g: int, words) -> None:
+        """A frame line: a wall like a barrier, but the position is followed through it (a
+        FRAME row: no motion, the same point in the new coordinates)."""
+        self.verbatim(i)
+        self.sync.append(self.s.sync_state(i, "barrier"))
+        self.barriers.append(Barrier(i, line.rstrip("\r"), reason))
+        self.s.change_frame(g, words)
+        x, y, z = self.s.xyz
+        self.rows.move(MoveKind.FRAME, i, x, y, z, self.s.feed, -1)
+
     def tool_change(self, i: int) -> None:
         self.verbatim(i)
         self.sync.append(self.s.sync_state(i, "tool_change"))
@@ -381,7 +391,9 @@ class Builder:
             self.group_start = self.prefix_xyz if self.prefix_line >= 0 else s.xyz
             self.group_clear = s.z
             self.group_first = self.prefix_line if self.prefix_line >= 0 else i
-            known = s.known() and not any(map(math.isnan, self.group_start))
+            # Where the tool comes from in XY may be unknown (after a subprogram call, then
+            # G43 H Z): the first operation then stays first. Not knowing Z, nothing moves.
+            known = not (math.isnan(s.z) or math.isnan(self.group_start[2]))
             self.group_fixed = "" if known else "entry_unknown"
             if s.comp != 40:  # the travel into it is compensated: it cannot change
                 self.group_fixed = "cutter_comp"

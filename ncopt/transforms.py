@@ -35,11 +35,21 @@ class Transforms:
     allow_tool_regroup: bool = False
     air_cut_above_z_mm: float | None = None  # None: air cutting off
     allow_block_reversal: bool = False
+    # A program is rewritten only when the new one saves at least this much (both must hold):
+    # a new file the shop has to prove out is not worth a few milliseconds.
+    min_saving_s: float = 0.0
+    min_saving_pct: float = 0.0
 
     @classmethod
     def from_settings(cls, settings) -> Transforms:
         air = settings.air_cut_above_z_mm if settings.air_cut_to_rapid else None
-        return cls(bool(settings.allow_tool_regroup), air, bool(settings.allow_block_reversal))
+        return cls(
+            bool(settings.allow_tool_regroup),
+            air,
+            bool(settings.allow_block_reversal),
+            float(settings.min_saving_s),
+            float(settings.min_saving_pct),
+        )
 
 
 @dataclass(frozen=True)

@@ -191,7 +191,7 @@ def _air_rows(old: Program, new: Program, above_z_mm: float) -> str:
 
 
 def _move_words(m, r: int) -> str:
-    kind = {0: "G0", 1: "G1", 2: "arc", 3: "hole"}[int(m.kind[r])]
+    kind = {0: "G0", 1: "G1", 2: "arc", 3: "hole", 4: "frame change"}[int(m.kind[r])]
     x, y, z = (float(v) for v in m.end[r])
     return f"{kind} to X{_n(x)} Y{_n(y)} Z{_n(z)}"
 

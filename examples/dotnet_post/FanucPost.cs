@@ -1,5 +1,5 @@
 // An example post-processor for NC Optimizer: the same Fanuc-style output as the built-in post
-// (ncopt/emit.py), written in C# against the documented interface (docs/dotnet-post.md):
+// (ncopt/writer.py), written in C# against the documented interface (docs/dotnet-post.md):
 //
 //   - a public class with a public parameterless constructor,
 //   - a public method  string Emit(string programJson)  that returns the NC text.
@@ -67,7 +67,7 @@ namespace NcOptimizer.Examples
         }
     }
 
-    /// <summary>Formats one reordered group's script as ncopt.emit.format_instruction does.</summary>
+    /// <summary>Formats one reordered group's script as ncopt.writer.format_instruction does.</summary>
     internal sealed class GroupWriter
     {
         readonly XElement group;
@@ -198,7 +198,7 @@ namespace NcOptimizer.Examples
         }
     }
 
-    /// <summary>Numbers as ncopt.emit.format_number writes them.</summary>
+    /// <summary>Numbers as ncopt.writer.format_number writes them.</summary>
     internal static class Format
     {
         /// <summary>Program units, 6 decimals at most, always a decimal point, never "-0.".</summary>

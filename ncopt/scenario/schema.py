@@ -142,6 +142,8 @@ SETTING_RANGES: dict[str, NumberRange] = {
     "time_limit_s": NumberRange(0.0, 7 * 24 * 3600.0, "s", positive=True),
     "air_cut_above_z_mm": NumberRange(-10_000.0, 10_000.0, "mm"),
     "random_seed": NumberRange(0.0, 2**31 - 1),
+    "min_saving_s": NumberRange(0.0, 24 * 3600.0, "s"),
+    "min_saving_pct": NumberRange(0.0, 100.0, "%"),
 }
 
 
@@ -228,6 +230,8 @@ class Settings:
     air_cut_above_z_mm: float = 5.0
     post: str = "fanuc"
     random_seed: int = 0
+    min_saving_s: float = 0.5
+    min_saving_pct: float = 0.1
 
 
 SETTING_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Settings))
@@ -248,6 +252,8 @@ SETTING_DESCRIPTIONS: dict[str, str] = {
     ),
     "post": "fanuc, or dotnet:<path to .dll>:<Namespace.Class> for the shop's own post",
     "random_seed": "seed of the randomised search, so a run can be repeated (integer >= 0)",
+    "min_saving_s": "a program is rewritten only when it saves at least this much (s)",
+    "min_saving_pct": "… and at least this share of its cycle time (%)",
 }
 
 

@@ -169,7 +169,7 @@ def _demo_with_post(job_env: Path, post: str) -> Path:
 
 def test_a_background_job_runs_through_the_example_post(job_env, example_post_dll):
     folder = _demo_with_post(job_env, f"dotnet:{example_post_dll}:{EXAMPLE_CLASS}")
-    processing.start_optimization_async("machining-2", "manifold", time_limit_s=6)
+    processing.start_optimization_async("machining-2", "manifold", time_limit_s=10)
     final = wait_terminal(timeout_s=120, department="machining-2", scenario="manifold")
     assert final["state"] == "succeeded", final.get("error")
     log = processing.read_log_tail("machining-2", "manifold")

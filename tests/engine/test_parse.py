@@ -57,7 +57,7 @@ def test_block_delete_and_unknown_words_are_barriers_in_order():
     reasons = [b.reason for b in p.barriers]
     assert reasons == [
         "block delete",
-        "G68 is not interpreted",
+        "frame: coordinate rotation (G68)",
         "subprogram call",
         "macro statement",
         "G10 is not interpreted",
