@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from job_hooks import run_hooks  # at import: a Celery worker cannot import it later
 from jobstore import (
     HOST,
     LOG_FILE,
@@ -359,6 +360,9 @@ def supervise(folder: Path, job_id: str) -> int:
         with contextlib.suppress(OSError):
             finish_on_behalf(folder, job_id, JobState.FAILED, error=failure)
         return 1
+    finally:
+        # After the final state is written and the slot freed: hooks cannot change the outcome.
+        run_hooks(folder, job_id)
 
 
 # ---------------------------------------------------------------------------------- work horse
