@@ -28,6 +28,7 @@ import api_idempotency
 import processing
 from api_access import Problem, ScenarioRef, caller_token, check_job_id, jsonable, scenario_ref
 from jobstore import ACTIVE_STATES, JobError, JobState, NoResultError, ResultError
+from ncopt.gcode import encode_program
 
 __all__ = ["PREFIX", "create_app", "nodelay_listeners"]
 
@@ -393,7 +394,7 @@ def get_programs_zip(ref: Scenario) -> Response:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in sorted((result.get("new_codes") or {}).items()):
-            archive.writestr(name, text)
+            archive.writestr(name, encode_program(text))  # untouched bytes as they were
     filename = f"{ref.scenario}-{result.get('job_id')}.zip"
     return Response(
         buffer.getvalue(),
