@@ -6,7 +6,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 NCOPT_DATA_DIR ?= $(CURDIR)/scenarios
 export NCOPT_DATA_DIR
 
-.PHONY: run test lint format bench system-deps clean
+.PHONY: run test test-fast lint format bench system-deps clean
 
 $(VENV)/.runtime: requirements.txt constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ test: $(VENV)/.dev system-deps
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
+
+# The tests that do not spend wall-clock search budgets or drive long jobs (about a minute).
+test-fast: $(VENV)/.dev system-deps
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -m "not slow" -x -q
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff format .

@@ -15,6 +15,9 @@ CLI (JSON on stdout, usage errors included; exit 0 ok, 1 job failed or error, 2 
     python processing.py cancel DEPT SCENARIO [--finish]
     python processing.py result DEPT SCENARIO
     python processing.py list
+    python processing.py token create DEPT [DEPT ...] [--label TEXT]   # HTTP API bearer token
+    python processing.py token list
+    python processing.py token revoke TOKEN_ID
 """
 
 from __future__ import annotations
@@ -478,7 +481,33 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("department")
         cmd.add_argument("scenario")
     sub.add_parser("list", help="list every scenario with its latest job")
+    _token_parser(sub.add_parser("token", help="HTTP API tokens (see docs/api.md)"))
     return parser
+
+
+def _token_parser(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="token_command", required=True)
+    create = sub.add_parser("create", help="a new token for these departments (printed once)")
+    create.add_argument("departments", nargs="+", metavar="DEPT")
+    create.add_argument("--label", default="", help="who or what uses the token")
+    sub.add_parser("list", help="the tokens (never the tokens themselves)")
+    revoke = sub.add_parser("revoke", help="revoke a token by its id")
+    revoke.add_argument("token_id")
+
+
+def _cli_token(args: argparse.Namespace) -> int:
+    import api_tokens  # lazily: only this command needs it
+
+    if args.token_command == "create":
+        token, record = api_tokens.create_token(args.departments, args.label)
+        _emit({"token": token, **record.to_dict()})
+    elif args.token_command == "list":
+        _emit([record.to_dict() for record in api_tokens.list_tokens()])
+    elif not api_tokens.revoke_token(args.token_id):
+        raise InputError(f"no token with id {args.token_id!r}")
+    else:
+        _emit({"token_id": args.token_id, "revoked": True})
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -492,6 +521,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "result":
         return _cli_result(args.department, args.scenario)
+    if args.command == "token":
+        return _cli_token(args)
     _emit(list_jobs())
     return 0
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from job_hooks import run_hooks  # at import: a Celery worker cannot import it later
 from jobstore import (
     HOST,
     LOG_FILE,
@@ -188,7 +189,7 @@ class Supervisor:
             while horse.poll() is None:
                 buffer = self._drain(pipe, buffer, run)
                 now = time.monotonic()
-                self._police(horse, run, now - started, now)
+                self._enforce_limits(horse, run, now - started, now)
                 self._heartbeat(now, run)
             self._drain(pipe, buffer, run, final=True)
         return self._outcome(horse.returncode, run)
@@ -240,7 +241,9 @@ class Supervisor:
         self.hard_s = budget_s * 1.5 + 60.0
         self.update(limits=Limits(self.soft_s, self.hard_s))
 
-    def _police(self, horse: subprocess.Popen, run: _Run, elapsed: float, now: float) -> None:
+    def _enforce_limits(
+        self, horse: subprocess.Popen, run: _Run, elapsed: float, now: float
+    ) -> None:
         """Apply requests and limits; escalate SIGTERM to SIGKILL after the grace period."""
         action = "cancel" if self.signalled else read_control(self.folder, self.job_id)
         if action == "cancel" and run.stop_reason is None:
@@ -359,6 +362,9 @@ def supervise(folder: Path, job_id: str) -> int:
         with contextlib.suppress(OSError):
             finish_on_behalf(folder, job_id, JobState.FAILED, error=failure)
         return 1
+    finally:
+        # After the final state is written and the slot freed: hooks cannot change the outcome.
+        run_hooks(folder, job_id)
 
 
 # ---------------------------------------------------------------------------------- work horse

@@ -1,9 +1,12 @@
-"""Entry point: the router only. Pages live in ui/app_pages/ (see docs/ui.md)."""
+"""Entry point: one server for the pages and the HTTP API.
+
+``streamlit run streamlit_app.py`` finds ``app`` below (an ``st.App``) and serves it with
+uvicorn: the pages, and the FastAPI app of ``api.py`` mounted at ``/api/v1`` (docs/api.md).
+For every page view Streamlit then runs this same file as ``__main__``, and there it is the
+router only; the pages live in ui/app_pages/ (docs/ui.md).
+"""
 
 import streamlit as st
-
-from ui import state, widgets
-from ui.i18n import t
 
 PAGES = (  # (file and URL path, title label, Material icon); the first is the default
     ("home", "page_home", "home"),
@@ -14,22 +17,35 @@ PAGES = (  # (file and URL path, title label, Material icon); the first is the d
     ("jobs", "page_jobs", "list_alt"),
 )
 
-st.set_page_config(page_title="NC Optimizer", page_icon="⚙️", layout="wide")
-state.init_state()
-pages = [
-    st.Page(
-        f"ui/app_pages/{name}.py",
-        title=t(label),
-        url_path=name,
-        icon=f":material/{icon}:",
-        default=index == 0,
-    )
-    for index, (name, label, icon) in enumerate(PAGES)
-]
-# Our own links in the sidebar (widgets.render_sidebar) carry the scenario and the language
-# in their query string, which Streamlit's own menu drops.
-page = st.navigation(pages, position="hidden")
-state.sync_url()  # a refresh or a bookmark keeps the scenario and the language
-slot = widgets.render_sidebar(pages)  # after st.navigation: links resolve to its pages
-page.run()
-widgets.render_after_page(slot)
+if __name__ == "__main__":
+    from ui import state, widgets
+    from ui.i18n import t
+
+    st.set_page_config(page_title="NC Optimizer", page_icon="⚙️", layout="wide")
+    state.init_state()
+    pages = [
+        st.Page(
+            f"ui/app_pages/{name}.py",
+            title=t(label),
+            url_path=name,
+            icon=f":material/{icon}:",
+            default=index == 0,
+        )
+        for index, (name, label, icon) in enumerate(PAGES)
+    ]
+    # Our own links in the sidebar (widgets.render_sidebar) carry the scenario and the
+    # language in their query string, which Streamlit's own menu drops.
+    page = st.navigation(pages, position="hidden")
+    state.sync_url()  # a refresh or a bookmark keeps the scenario and the language
+    slot = widgets.render_sidebar(pages)  # after st.navigation: links resolve to its pages
+    page.run()
+    widgets.render_after_page(slot)
+else:
+    # Imported by uvicorn (``streamlit run`` hands it ``streamlit_app:app``): build the server.
+    # Not on page runs, where the API would be rebuilt for nothing on every rerun.
+    from starlette.routing import Mount
+
+    import api
+
+    api.nodelay_listeners()  # the listener is bound by now; see the function for why
+    app = st.App(__file__, routes=[Mount(api.PREFIX, app=api.create_app())])

@@ -23,6 +23,9 @@ KNOWN_G = (
     | CYCLES
 )
 COMP_G = frozenset({40, 41, 42})
+# Modal codes the writer restates for every operation it writes (cycle cancel, distance mode,
+# plane, feed mode, G98/G99): a line of nothing else does not split a group.
+RESTATED_G = frozenset({80, 90, 91, 17, 18, 19, 94, 98, 99})
 UNKNOWN_ARC = (float("nan"),) * ARC_COLUMNS
 KNOWN_M = frozenset({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 30, 60})
 STOP_M = frozenset({0, 1, 60})  # program stop, optional stop, pallet change
@@ -167,7 +170,7 @@ def _execute(b: Builder, i: int, w: _Words) -> None:
         _cycle_line(b, i, w, pure, new=motion_g is not None)
     elif letters & set("XYZ"):
         _move(b, i, w, gs)
-    elif letters <= {"N", "F"} and not gs and not w.m:
+    elif letters <= {"N", "F"} and gs <= RESTATED_G and not w.m:
         b.neutral(i)
     else:
         b.verbatim(i)

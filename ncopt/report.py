@@ -99,8 +99,8 @@ def _by_span(program: Program, machine: Machine, spans) -> tuple[dict, dict]:
     out_s, out_mm = {}, {}
     for key, (first, end) in spans.items():
         a, b = np.searchsorted(lines, first), np.searchsorted(lines, end)
-        out_s[key] = _plain(cum_s[b] - cum_s[a])
-        out_mm[key] = _plain(cum_mm[b] - cum_mm[a])
+        out_s[key] = _finite(cum_s[b] - cum_s[a])
+        out_mm[key] = _finite(cum_mm[b] - cum_mm[a])
     return out_s, out_mm
 
 
@@ -137,8 +137,8 @@ def _per_tool(program: Program, machine: Machine) -> dict[int, dict[str, Any]]:
         out[tool] = {
             "holes": int(repeats[m.aux[hole & mine]].sum()) if (hole & mine).any() else 0,
             "blocks": int((block_tools == tool).sum()),
-            "rapid_s": _plain(seconds[mine].sum()),
-            "rapid_distance": _plain(mm[mine].sum()),
+            "rapid_s": _finite(seconds[mine].sum()),
+            "rapid_distance": _finite(mm[mine].sum()),
             "tool_changes": changes.count(tool),
         }
     return out
@@ -164,6 +164,6 @@ def verification_json(
     }
 
 
-def _plain(value: float) -> float | None:
+def _finite(value: float) -> float | None:
     value = float(value)
     return value if math.isfinite(value) else None

@@ -90,6 +90,7 @@ def traverses(program: Program) -> Traverses:
     # Loose rapids travel towards the next item; a hole row's XY move is its own item's.
     in_traverse = ((kind == MoveKind.RAPID) & (block_of < 0)) | hole
     row_traverse = np.where(in_traverse, count - hole, -1)
+    _block_ends_travel(program, kind, count, in_traverse, row_traverse)
     start = np.vstack([np.full((1, 3), np.nan), m.end[:-1]]) if n else m.end
     with np.errstate(invalid="ignore"):
         same_xy = np.all(np.abs(m.end[:, :2] - start[:, :2]) <= _XY_TOL_MM, axis=1)
@@ -102,9 +103,11 @@ def traverses(program: Program) -> Traverses:
     rows_in = np.bincount(row_traverse[row_traverse >= 0], minlength=k + 1)[: k + 1]
     # A hole continues the set of the hole before it when it is reached by its own XY move
     # alone, on a line that states no cycle code (a modal hole line).
-    states_cycle = (program.line_flags[m.line[items]] & LineFlag.MOTION_GROUP) > 0
+    lines = m.line[items]
+    states_cycle = (program.line_flags[lines] & LineFlag.MOTION_GROUP) > 0
+    same_line = np.concatenate([[False], lines[1:] == lines[:-1]])  # a repeat in G91
     is_hole = hole[items]
-    joins = is_hole & np.concatenate([[False], is_hole[:-1]]) & ~states_cycle
+    joins = is_hole & np.concatenate([[False], is_hole[:-1]]) & (~states_cycle | same_line)
     joins &= rows_in[:k] == 1
     item_set = np.cumsum(~joins) - 1
     return Traverses(
@@ -118,6 +121,23 @@ def traverses(program: Program) -> Traverses:
         seg_z=seg_z,
         rows_in=rows_in,
     )
+
+
+def _block_ends_travel(program, kind, count, in_traverse, row_traverse) -> None:
+    """A cut block's leading rapids (its approach) and trailing rapids (its retract) are
+    travel before and after it: a block that ends by coming down to the clearance plane has
+    left its work higher, and the level it left at says so."""
+    for op in program.ops:
+        if not isinstance(op, CutBlock):
+            continue
+        r0, r1 = op.rows
+        cutting = np.flatnonzero(kind[r0:r1] != MoveKind.RAPID)
+        if not len(cutting):
+            continue
+        item = count[r0] - 1
+        lead, trail = slice(r0, r0 + cutting[0]), slice(r0 + cutting[-1] + 1, r1)
+        in_traverse[lead] = in_traverse[trail] = True
+        row_traverse[lead], row_traverse[trail] = item, item + 1
 
 
 def _levels(size, row_traverse, xy_moving, seg_z, start_z, end_z, hole) -> np.ndarray:

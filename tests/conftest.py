@@ -64,3 +64,16 @@ def scenario(job_env) -> Path:
     from tests.jobs.helpers import make_scenario
 
     return make_scenario(job_env)
+
+
+# What `make test-fast` leaves out (`-m "not slow"`): tests that drive a real browser, Redis
+# and Celery, Mono, a real server or real detached jobs. `make test` and CI run everything.
+_SLOW_MARKERS = {"browser", "celery", "dotnet"}
+_SLOW_FOLDERS = {"jobs", "api"}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        folder = Path(str(item.fspath)).parent.name
+        if folder in _SLOW_FOLDERS or _SLOW_MARKERS & {m.name for m in item.iter_markers()}:
+            item.add_marker(pytest.mark.slow)

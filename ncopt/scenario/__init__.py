@@ -28,6 +28,7 @@ from ncopt.scenario.folder import (
     scenario_xlsx_path,
 )
 from ncopt.scenario.schema import (
+    EXTRA_SETTING_KEYS,
     SETTING_DESCRIPTIONS,
     SETTING_KEYS,
     SHEETS,
@@ -41,6 +42,7 @@ from ncopt.scenario.schema import (
     ToolType,
     sheet_spec,
     template_sheets,
+    webhook_urls,
 )
 from ncopt.scenario.validate import check_sheets, program_tools, validate_sheets
 from ncopt.scenario.workbook import (
@@ -52,6 +54,7 @@ from ncopt.scenario.workbook import (
 )
 
 __all__ = [
+    "EXTRA_SETTING_KEYS",
     "MAX_PROGRAM_BYTES",
     "PROGRAMS_DIR",
     "REPLACED_DIR",
@@ -86,6 +89,7 @@ __all__ = [
     "template_sheets",
     "typed_text",
     "validate_sheets",
+    "webhook_urls",
     "write_bytes_atomic",
     "write_sheets",
 ]

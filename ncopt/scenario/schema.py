@@ -13,14 +13,17 @@ template and the UI's table editors all take them from here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 import pandas as pd
 
 from ncopt.machine import MACHINE_KEYS, MACHINE_UNITS, Machine
 
 __all__ = [
+    "EXTRA_SETTING_KEYS",
     "MACHINE_RANGES",
     "SETTING_DESCRIPTIONS",
     "SETTING_KEYS",
@@ -37,6 +40,7 @@ __all__ = [
     "ToolType",
     "sheet_spec",
     "template_sheets",
+    "webhook_urls",
 ]
 
 
@@ -251,6 +255,28 @@ SETTING_DESCRIPTIONS: dict[str, str] = {
     "min_saving_s": "a program is rewritten only when it saves at least this much (s)",
     "min_saving_pct": "… and at least this share of its cycle time (%)",
 }
+
+
+# Keys the settings sheet may also hold. They say what happens around a run, not how the engine
+# works, so they are not ``Settings`` fields and a new scenario's template leaves them out.
+EXTRA_SETTING_KEYS: tuple[str, ...] = ("webhook_urls",)
+
+
+def webhook_urls(text: str) -> tuple[str, ...]:
+    """The URLs of a ``webhook_urls`` cell: http(s) URLs separated by spaces, commas or ``;``.
+
+    >>> webhook_urls("https://mes.local/hook, http://10.0.0.5:8080/done")
+    ('https://mes.local/hook', 'http://10.0.0.5:8080/done')
+    >>> webhook_urls("ftp://x")
+    Traceback (most recent call last):
+    ValueError: 'ftp://x' is not an http:// or https:// URL
+    """
+    urls = tuple(part for part in re.split(r"[\s,;]+", str(text)) if part)
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError(f"{url!r} is not an http:// or https:// URL")
+    return urls
 
 
 def template_sheets() -> dict[str, pd.DataFrame]:

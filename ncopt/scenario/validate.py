@@ -25,6 +25,7 @@ from ncopt.dotnet_post import PostProcessorError, PostSpec
 from ncopt.errors import MachineConfigError, ScenarioIssue
 from ncopt.machine import MACHINE_KEYS, MACHINE_UNITS, Machine
 from ncopt.scenario.schema import (
+    EXTRA_SETTING_KEYS,
     MACHINE_RANGES,
     SETTING_KEYS,
     SETTING_RANGES,
@@ -37,6 +38,7 @@ from ncopt.scenario.schema import (
     SheetSpec,
     Tool,
     ToolType,
+    webhook_urls,
 )
 from ncopt.scenario.workbook import UncomputedFormula
 
@@ -384,10 +386,14 @@ def _settings(rows: list[Row] | None, issues: list[ScenarioIssue]) -> Settings |
     before = len(issues)
     types = {f.name: str(f.type) for f in fields(Settings)}
     values: dict[str, Any] = {}
-    for key, (row, cells) in _key_rows(sheet, rows, SETTING_KEYS, issues).items():
+    known = SETTING_KEYS + EXTRA_SETTING_KEYS
+    for key, (row, cells) in _key_rows(sheet, rows, known, issues).items():
         if cells.get("value") is None:
             continue
         try:
+            if key in EXTRA_SETTING_KEYS:
+                webhook_urls(cells["value"])  # checked here, read by whoever uses it
+                continue
             values[key] = _setting(key, types[key], cells["value"])
         except ValueError as exc:
             issues.append(ScenarioIssue(sheet, row, "value", str(exc)))

@@ -275,7 +275,7 @@ def _fill(ws: Any, frame: pd.DataFrame, sheet: str) -> None:
     _append_row(ws, headers)
     for row in frame.itertuples(index=False, name=None):
         _append_row(
-            ws, [_plain(typed_text(v) if t else v) for v, t in zip(row, typed, strict=True)]
+            ws, [_cell_value(typed_text(v) if t else v) for v, t in zip(row, typed, strict=True)]
         )
     bold = Font(bold=True)
     for cell in ws[1]:
@@ -296,7 +296,7 @@ def _append_row(ws: Any, values: list[Any]) -> None:
             cell.data_type = "s"
 
 
-def _plain(value: Any) -> Any:
+def _cell_value(value: Any) -> Any:
     """A cell value openpyxl can store: numpy scalars unwrapped, missing values empty."""
     if _is_missing(value):
         return None

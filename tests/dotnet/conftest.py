@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from ncopt.scenario import load_scenario, read_sheets, write_sheets
 from tests.conftest import require_program
+
+ROOT = Path(__file__).resolve().parents[2]
 
 BAD_POSTS = r"""
 namespace Shop {
@@ -60,3 +65,21 @@ def example_post_dll(tmp_path_factory) -> Path:
     require_program("mono")
     out = tmp_path_factory.mktemp("example") / "FanucPost.dll"
     return compile_cs("", out, with_files=(EXAMPLE_POST,))
+
+
+@pytest.fixture
+def demo_with_post(job_env) -> Callable[[str], Path]:
+    """Copies the manifold demo into the test's data folder with the given ``post`` setting."""
+
+    def make(post: str) -> Path:
+        folder = job_env / "machining-2" / "scenario" / "manifold"
+        shutil.copytree(ROOT / "scenarios" / "machining-2" / "scenario" / "manifold", folder)
+        xlsx = folder / "manifold.xlsx"
+        sheets = read_sheets(xlsx)
+        settings_sheet = sheets["settings"]
+        settings_sheet.loc[settings_sheet["key"] == "post", "value"] = post
+        write_sheets(xlsx, sheets)
+        assert load_scenario(folder).settings.post == post
+        return folder
+
+    return make

@@ -3,7 +3,6 @@ built-in post, a post that drops a hole refused by the verifier, and whole backg
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -21,8 +20,7 @@ from ncopt.plan import reorder
 from ncopt.program import HoleSet, Step
 from ncopt.scenario import load_scenario, read_sheets, write_sheets
 from tests.dotnet.conftest import EXAMPLE_CLASS, EXAMPLE_POST, compile_cs
-from tests.engine.programs import FOOTER, HEADER, num
-from tests.engine.test_emit_verify import _shuffled_plan, mixed_programs
+from tests.engine.programs import FOOTER, HEADER, mixed_programs, num, shuffled_plan
 from tests.jobs.helpers import wait_terminal
 
 pytestmark = pytest.mark.dotnet
@@ -88,7 +86,7 @@ def test_same_output_on_random_reordered_programs(example_post, text, seed, crlf
     if crlf:
         text = text.replace("\n", "\r\n")
     program = parse_program(text)
-    plan = _shuffled_plan(program, np.random.default_rng(seed))
+    plan = shuffled_plan(program, np.random.default_rng(seed))
     _same_as_builtin(example_post, reorder(program, plan))
 
 
@@ -155,20 +153,8 @@ def test_a_post_that_drops_a_hole_is_refused_and_the_original_kept(tmp_path):
     assert outcome.new_text == text
 
 
-def _demo_with_post(job_env: Path, post: str) -> Path:
-    folder = job_env / "machining-2" / "scenario" / "manifold"
-    shutil.copytree(ROOT / "scenarios" / "machining-2" / "scenario" / "manifold", folder)
-    xlsx = folder / "manifold.xlsx"
-    sheets = read_sheets(xlsx)
-    settings_sheet = sheets["settings"]
-    settings_sheet.loc[settings_sheet["key"] == "post", "value"] = post
-    write_sheets(xlsx, sheets)
-    assert load_scenario(folder).settings.post == post
-    return folder
-
-
-def test_a_background_job_runs_through_the_example_post(job_env, example_post_dll):
-    folder = _demo_with_post(job_env, f"dotnet:{example_post_dll}:{EXAMPLE_CLASS}")
+def test_a_background_job_runs_through_the_example_post(demo_with_post, example_post_dll):
+    folder = demo_with_post(f"dotnet:{example_post_dll}:{EXAMPLE_CLASS}")
     processing.start_optimization_async("machining-2", "manifold", time_limit_s=10)
     final = wait_terminal(timeout_s=120, department="machining-2", scenario="manifold")
     assert final["state"] == "succeeded", final.get("error")
@@ -190,9 +176,9 @@ def test_a_background_job_runs_through_the_example_post(job_env, example_post_dl
 
 
 def test_a_wrong_runtime_fails_the_job_clearly_and_keeps_earlier_results(
-    job_env, example_post_dll, monkeypatch
+    job_env, demo_with_post, example_post_dll, monkeypatch
 ):
-    _demo_with_post(job_env, "fanuc")
+    demo_with_post("fanuc")
     processing.start_optimization_async("machining-2", "manifold", time_limit_s=3)
     first = wait_terminal(timeout_s=90, department="machining-2", scenario="manifold")
     assert first["state"] == "succeeded", first.get("error")

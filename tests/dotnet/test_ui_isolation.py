@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from tests.dotnet.conftest import EXAMPLE_CLASS
-from tests.dotnet.test_example_post import _demo_with_post
 
 pytestmark = pytest.mark.dotnet
 
@@ -51,8 +50,10 @@ APP_SESSION = textwrap.dedent(
 )
 
 
-def test_the_app_process_never_hosts_the_runtime_and_shows_a_broken_one(job_env, example_post_dll):
-    _demo_with_post(job_env, f"dotnet:{example_post_dll}:{EXAMPLE_CLASS}")
+def test_the_app_process_never_hosts_the_runtime_and_shows_a_broken_one(
+    job_env, demo_with_post, example_post_dll
+):
+    demo_with_post(f"dotnet:{example_post_dll}:{EXAMPLE_CLASS}")
     proc = subprocess.run(
         [sys.executable, "-c", APP_SESSION],
         capture_output=True,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from hypothesis import strategies as st
+
 from ncopt.footprint import block_box, boxes_overlap, margin_mm, points_in_box
-from ncopt.program import HoleSet
+from ncopt.program import HoleSet, Step
 
 HEADER = "%\nO1234 (TEST)\nG90 G54 G17 G21\nG40 G49 G80\n"
 FOOTER = "M5\nM9\nG91 G28 Z0.\nG90\nM30\n%\n"
@@ -107,3 +109,57 @@ def touch(p, a, b) -> bool:
     if isinstance(b, HoleSet):
         return bool(points_in_box(b.xy, box).any())
     return boxes_overlap(box, block_box(p, b, margin))
+
+
+def shuffled_plan(p, rng) -> dict[int, list[Step]]:
+    """A random reordering of every group that keeps work on the same material in order."""
+    plan = {}
+    for g in p.groups:
+        if not g.movable:
+            continue
+        before = {i: {j for j in g.ops if j < i and touch(p, p.ops[i], p.ops[j])} for i in g.ops}
+        ops: list[int] = []
+        while len(ops) < len(g.ops):
+            ready = [i for i in g.ops if i not in ops and before[i] <= set(ops)]
+            ops.append(ready[int(rng.integers(len(ready)))])
+        steps = []
+        for i in ops:
+            op = p.ops[i]
+            holes = tuple(rng.permutation(len(op.xy)).tolist()) if isinstance(op, HoleSet) else None
+            steps.append(Step(i, holes))
+        plan[g.index] = steps
+    return plan
+
+
+COORDS = st.tuples(
+    st.integers(-20000, 20000).map(lambda v: v / 100), st.integers(0, 30000).map(lambda v: v / 100)
+)
+
+
+CYCLES = st.sampled_from(
+    [
+        ("G81", "Z-5. R2. F300."),
+        ("G83", "Z-20. R1. Q3. F200."),
+        ("G82", "Z-2. R2. P300 F250."),
+        ("G84", "Z-10. R5. F125."),
+    ]
+)
+
+
+@st.composite
+def mixed_programs(draw):
+    """Several tools (drilling with any cycle, G98 or G99, or milling), subprogram barriers
+    between them, metric or inch."""
+    body = ""
+    for tool in range(1, draw(st.integers(1, 4)) + 1):
+        if draw(st.booleans()):
+            cycle, words = draw(CYCLES)
+            holes = draw(st.lists(COORDS, min_size=1, max_size=12, unique=True))
+            segment = drill_tool(tool, holes, cycle, words)
+            body += segment.replace("G99 ", "G98 ") if draw(st.booleans()) else segment
+        else:
+            body += mill_tool(tool, draw(st.lists(COORDS, min_size=1, max_size=4, unique=True)))
+        if draw(st.booleans()):
+            body += "M98 P1000\n"
+    text = HEADER + body + FOOTER
+    return text.replace("G21", "G20") if draw(st.booleans()) else text

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from ncopt import GCodeError, emit, parse_program, program_to_json, verify_equivalent
 from ncopt.plan import reorder
 from ncopt.program import CutBlock, HoleSet, Step
-from tests.engine.programs import FOOTER, HEADER, drill_tool, mill_tool, program, touch
+from tests.engine.programs import COORDS, mixed_programs, program, shuffled_plan
 
 SETTINGS = settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -34,29 +34,9 @@ def test_round_trip_keeps_line_ends(mixed_program, machine, newline, last_newlin
     assert emit(parse_program(text, machine)) == text
 
 
-def _shuffled_plan(p, rng) -> dict[int, list[Step]]:
-    """A random reordering of every group that keeps work on the same material in order."""
-    plan = {}
-    for g in p.groups:
-        if not g.movable:
-            continue
-        before = {i: {j for j in g.ops if j < i and touch(p, p.ops[i], p.ops[j])} for i in g.ops}
-        ops: list[int] = []
-        while len(ops) < len(g.ops):
-            ready = [i for i in g.ops if i not in ops and before[i] <= set(ops)]
-            ops.append(ready[int(rng.integers(len(ready)))])
-        steps = []
-        for i in ops:
-            op = p.ops[i]
-            holes = tuple(rng.permutation(len(op.xy)).tolist()) if isinstance(op, HoleSet) else None
-            steps.append(Step(i, holes))
-        plan[g.index] = steps
-    return plan
-
-
 def _reordered_text(text: str, machine, seed: int) -> str:
     p = parse_program(text, machine)
-    return emit(reorder(p, _shuffled_plan(p, np.random.default_rng(seed))))
+    return emit(reorder(p, shuffled_plan(p, np.random.default_rng(seed))))
 
 
 def test_reordered_demo_programs_verify(demo_program, machine):
@@ -77,15 +57,10 @@ def test_reordered_holes_are_written_with_explicit_cycle_and_coordinates(mixed_p
     assert new.ops[holes].xy.tolist() == p.ops[holes].xy[::-1].tolist()
 
 
-_coords = st.tuples(
-    st.integers(-20000, 20000).map(lambda v: v / 100), st.integers(0, 30000).map(lambda v: v / 100)
-)
-
-
 @st.composite
 def programs(draw):
-    holes = draw(st.lists(_coords, min_size=1, max_size=25, unique=True))
-    corners = draw(st.lists(_coords, min_size=0, max_size=4, unique=True))
+    holes = draw(st.lists(COORDS, min_size=1, max_size=25, unique=True))
+    corners = draw(st.lists(COORDS, min_size=0, max_size=4, unique=True))
     return program(holes, corners)
 
 
@@ -242,35 +217,6 @@ def test_a_dropped_spindle_start_is_caught(mixed_program, machine):
     old = parse_program(mixed_program, machine)
     new = parse_program(mixed_program.replace("S3000 M3\n", "S3000\n"), machine)
     assert "spindle" in verify_equivalent(old, new).first_difference
-
-
-_cycles = st.sampled_from(
-    [
-        ("G81", "Z-5. R2. F300."),
-        ("G83", "Z-20. R1. Q3. F200."),
-        ("G82", "Z-2. R2. P300 F250."),
-        ("G84", "Z-10. R5. F125."),
-    ]
-)
-
-
-@st.composite
-def mixed_programs(draw):
-    """Several tools (drilling with any cycle, G98 or G99, or milling), subprogram barriers
-    between them, metric or inch."""
-    body = ""
-    for tool in range(1, draw(st.integers(1, 4)) + 1):
-        if draw(st.booleans()):
-            cycle, words = draw(_cycles)
-            holes = draw(st.lists(_coords, min_size=1, max_size=12, unique=True))
-            segment = drill_tool(tool, holes, cycle, words)
-            body += segment.replace("G99 ", "G98 ") if draw(st.booleans()) else segment
-        else:
-            body += mill_tool(tool, draw(st.lists(_coords, min_size=1, max_size=4, unique=True)))
-        if draw(st.booleans()):
-            body += "M98 P1000\n"
-    text = HEADER + body + FOOTER
-    return text.replace("G21", "G20") if draw(st.booleans()) else text
 
 
 @SETTINGS

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psutil
 
 import jobstore
+import processing
 from jobstore.launch import reap_children
 from tests.jobs.helpers import (
     ROOT,
@@ -103,8 +104,8 @@ def test_sigkilled_job_frees_its_slot_at_once(job_env, monkeypatch):
     start("sleepy", scenario="a", params={"seconds": 60})
     running = wait_state("running", scenario="a")
     start("quick", scenario="b")
-    wait_for(lambda: status(scenario="b").get("pid"), what="b's supervisor")
-    time.sleep(0.5)
+    # b's supervisor has tried for the one slot and found it taken (its log says so).
+    wait_for(lambda: "queued" in processing.read_log_tail("dept", "b"), what="b queued")
     assert status(scenario="b")["state"] == "queued"
     os.killpg(os.getpgid(running["pid"]), 9)
     assert wait_terminal(timeout_s=10, scenario="b")["state"] == "succeeded"

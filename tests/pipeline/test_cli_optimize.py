@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ncopt import Machine, parse_program, verify_equivalent
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,6 +28,7 @@ def _ncopt(*args):
     )
 
 
+@pytest.mark.slow
 def test_optimize_writes_a_verified_faster_program_and_report(tmp_path):
     out, report = tmp_path / "out.nc", tmp_path / "report.json"
     proc = _ncopt(

@@ -59,6 +59,7 @@ def test_mold_plate_is_faster_and_verified(data_dir):
     _check_outputs(folder, new_codes, old_codes, out_df)
 
 
+@pytest.mark.slow
 def test_pcb_holes_resequenced_every_hole_once(data_dir):
     folder = _copy("demo/pcb-drill", data_dir)
     progress = []
@@ -126,6 +127,7 @@ def test_stop_at_once_still_returns_valid_programs(data_dir):
     _check_outputs(folder, new_codes, old_codes, out_df)
 
 
+@pytest.mark.slow
 def test_progress_and_stop_requests_are_served_every_half_second(data_dir):
     folder = _copy("demo/pcb-drill", data_dir)
     progress_at: list[float] = []
@@ -151,6 +153,7 @@ def test_progress_and_stop_requests_are_served_every_half_second(data_dir):
     assert any("verifying the new program" in m for m in messages)
 
 
+@pytest.mark.slow
 def test_real_background_job_on_demo_scenario(job_env):
     _copy("machining-2/manifold", job_env)
     processing.start_optimization_async("machining-2", "manifold", time_limit_s=20)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 
 from ncopt.machine import Machine
 from ncopt.sequencing import solve_open_path, solve_tour
@@ -30,6 +31,7 @@ def test_should_stop_returns_quickly_with_a_valid_order():
     assert np.diff(calls).max() <= 0.5
 
 
+@pytest.mark.slow
 def test_sixteen_thousand_holes_never_leave_should_stop_waiting_half_a_second():
     # One dense search of this size would hold the GIL for ~0.7 s while fast_tsp copies its
     # matrix; it is decomposed instead.

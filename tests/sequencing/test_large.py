@@ -8,6 +8,7 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 
 from ncopt.sequencing import dense_limit, solve_open_path
 
@@ -32,6 +33,7 @@ SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_40k_points_are_decomposed_within_memory(tmp_path):
     root = __import__("pathlib").Path(__file__).resolve().parents[2]
     out = subprocess.run(
@@ -46,6 +48,7 @@ def test_40k_points_are_decomposed_within_memory(tmp_path):
     assert res["cost"] < 0.2 * res["file_order"]
 
 
+@pytest.mark.slow
 def test_decomposition_keeps_open_path_ends_and_every_point():
     rng = np.random.default_rng(2)
     pts = rng.uniform(0, 100, (3000, 2))

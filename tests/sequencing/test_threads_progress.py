@@ -42,6 +42,7 @@ def test_best_cost_s_only_falls_and_ends_at_the_result():
     assert r.curve[-1][1] == pytest.approx(r.cost)
 
 
+@pytest.mark.slow
 def test_decomposed_sets_report_a_complete_order_early():
     """The first pass over every part gives a searched order long before the budget ends."""
     pts = np.random.default_rng(6).uniform(0, 900, (3000, 2))

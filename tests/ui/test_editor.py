@@ -31,6 +31,7 @@ def _set_machine(folder, **values):
     return xlsx
 
 
+@pytest.mark.slow  # a real detached job
 def test_a_save_without_changes_writes_nothing_and_the_result_stays_current(job_env):
     folder = copy_demo(job_env)
     processing.start_optimization_async("demo", "mold-plate", time_limit_s=3)
@@ -255,6 +256,7 @@ def test_one_session_s_unsaved_edits_are_not_another_s(job_env):
     assert tools["name"].iloc[0] != "MINE"
 
 
+@pytest.mark.slow  # a real detached job
 def test_a_program_is_not_deleted_while_a_job_runs(job_env):
     folder = copy_demo(job_env)
     processing.start_optimization_async(

@@ -79,6 +79,7 @@ def demo_with_result(job_env):
 
 
 @pytest.mark.parametrize("page", ["home", "scenarios", "editor", "optimize", "results", "jobs"])
+@pytest.mark.slow  # a real detached job
 def test_chinese_pages_show_no_english_labels_and_no_engine_names(demo_with_result, page):
     at = app(page, "demo", "pcb-drill", lang="zh")
     shown = _everything_shown(at)

@@ -50,6 +50,7 @@ def test_the_pace_is_fast_after_a_change_then_the_configured_one(monkeypatch):
     assert job_status.poll_every(True, fast_until=0.0, now=1.0) == job_status.FAST_POLL_S
 
 
+@pytest.mark.slow  # a real detached job
 def test_start_asks_for_the_fast_pace(job_env, monkeypatch):
     monkeypatch.setenv("NCOPT_ENTRY", "tests.jobs.entries:sleepy")
     copy_demo(job_env)
@@ -61,6 +62,7 @@ def test_start_asks_for_the_fast_pace(job_env, monkeypatch):
     processing.cancel_optimization("demo", "mold-plate", wait=True)
 
 
+@pytest.mark.slow  # a real detached job
 def test_the_panel_shows_percent_stage_and_best_cycle_time_while_running(job_env):
     copy_demo(job_env, "demo", "pcb-drill")
     processing.start_optimization_async(

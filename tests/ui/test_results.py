@@ -13,6 +13,8 @@ from ncopt.scenario import read_sheets, write_sheets
 from tests.jobs.helpers import wait_terminal
 from tests.ui.helpers import app, copy_demo, texts
 
+pytestmark = pytest.mark.slow  # real detached jobs on the real engine
+
 EVIDENCE = "tests.ui.entries:with_evidence"
 
 
