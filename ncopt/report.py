@@ -122,13 +122,13 @@ def tool_rows(old: Program, new: Program | None, machine: Machine) -> list[dict[
 
 def _per_tool(program: Program, machine: Machine) -> dict[int, dict[str, Any]]:
     m = program.motion
-    tools = _tools_at(program, m.line.astype(np.int64))
+    tools = program.tools_at(m.line.astype(np.int64))
     seconds, mm = travel_by_row(program, machine)
     hole = m.kind == MoveKind.HOLE
     repeats = np.array([p.repeats for p in program.hole_params] or [0], dtype=np.int64)
     changes = [t for _, t in program.tool_changes]
-    block_tools = _tools_at(
-        program, np.array([op.body_line for op in program.ops if isinstance(op, CutBlock)])
+    block_tools = program.tools_at(
+        np.array([op.body_line for op in program.ops if isinstance(op, CutBlock)])
     )
     order = list(dict.fromkeys([*changes, *tools.tolist()]))
     out = {}
@@ -142,15 +142,6 @@ def _per_tool(program: Program, machine: Machine) -> dict[int, dict[str, Any]]:
             "tool_changes": changes.count(tool),
         }
     return out
-
-
-def _tools_at(program: Program, lines: np.ndarray) -> np.ndarray:
-    changes = program.tool_changes
-    if not changes:
-        return np.zeros(lines.shape[0], dtype=np.int64)
-    at = np.array([line for line, _ in changes])
-    tools = np.array([0] + [tool for _, tool in changes])
-    return tools[np.searchsorted(at, lines, side="right")]
 
 
 def verification_json(
