@@ -18,12 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from ncopt.cycle_time import travel_by_row
+from ncopt.cycle_time import travel_by_row, untimed_rows
 from ncopt.machine import Machine
 from ncopt.program import CutBlock, Group, HoleSet, MoveKind, Program
+from ncopt.subprograms import expanded_text
 from ncopt.verify import VerifyReport
 
-__all__ = ["REASONS", "group_rows", "tool_rows", "verification_json"]
+__all__ = ["REASONS", "group_rows", "program_warnings", "tool_rows", "verification_json"]
 
 # Why a group was left as it was: the code the UI translates, and the sentence of the report.
 REASONS = {
@@ -158,3 +159,20 @@ def verification_json(
 def _finite(value: float) -> float | None:
     value = float(value)
     return value if math.isfinite(value) else None
+
+
+def program_warnings(program: Program) -> list[dict[str, Any]]:
+    """What the figures leave out, with the lines: moves from a position the program does
+    not state, arcs that cannot be timed, subprograms not in the file."""
+    out = [{"line": line + 1, "message": message} for line, message in program.warnings]
+    rows = untimed_rows(program)
+    lines = sorted({int(program.motion.line[r]) + 1 for r in rows})
+    if lines:
+        shown = ", ".join(map(str, lines[:10])) + (" …" if len(lines) > 10 else "")
+        many = "moves start" if len(rows) > 1 else "move starts"
+        message = f"{len(rows)} {many} where the program does not say (lines {shown})"
+        out.append({"line": lines[0], "message": message + ": they are timed only in part"})
+    for b in program.barriers:
+        if b.reason == "subprogram call" and expanded_text(program.text) is None:
+            out.append({"line": b.line + 1, "message": f"{b.text.strip()}: not timed"})
+    return out

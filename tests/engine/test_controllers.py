@@ -239,3 +239,12 @@ def test_a_saving_below_the_minimum_leaves_the_program_as_it_is():
     assert out.row["status"] == "unchanged" and "below" in out.row["reason"]
     assert out.new_text == text
     assert [g["reason_code"] for g in out.row["groups"]] == ["below_threshold"]
+
+
+def test_a_decimal_dwell_on_a_fanuc_profile_is_flagged_with_its_line():
+    out = optimize_text("PCB.nc", PCB_PROGRAM, FANUC, time_limit_s=0.5)
+    lines = [w["line"] for w in out.row["warnings"]]
+    assert 6 in lines and all(
+        "set the machine's controller" in w["message"] for w in out.row["warnings"]
+    )
+    assert not optimize_text("PCB.nc", PCB_PROGRAM, LINUXCNC, time_limit_s=0.5).row["warnings"]
