@@ -181,7 +181,7 @@ def _dwell_s(b: Builder, i: int, v: dict[str, tuple[str, int]], code: str) -> fl
     """A dwell's P in the profile's unit (``ncopt.controllers``); G4's X in seconds."""
     if "P" in v:
         text = v["P"][0]
-        if "." in text and b.profile.dwell is DwellUnit.MS:
+        if "." in text and b.profile.dwell is DwellUnit.MS and b.first_time(f"dwell {code}"):
             # A Fanuc control refuses a decimal point in P: the program was written for
             # another one (pcb-gcode, LinuxCNC, Mach3 count seconds).
             b.warn(
