@@ -181,7 +181,8 @@ class Budget:
         self._root.partial_s = max(0.0, saved_s)
 
     def commit_saving(self, saved_s: float) -> None:
-        """A search ended; its saving counts until the program's real new time is known."""
+        """A search ended; its saving counts until the program's real new time is known (a
+        negative one takes back part of an earlier estimate)."""
         if self._root.best_s is not None:
-            self._root.best_s -= max(0.0, saved_s)
+            self._root.best_s = min(self._root.original_s or 0.0, self._root.best_s - saved_s)
         self._root.partial_s = 0.0

@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ncopt.cycle_time import untimed_rows
 from ncopt.errors import GCodeError, NcError
 from ncopt.gcode import encode_program
 from ncopt.interpreter import parse_program
 from ncopt.machine import Machine
-from ncopt.subprograms import cycle_time, expanded_text
+from ncopt.report import program_warnings
+from ncopt.subprograms import cycle_time
 
 __all__ = ["main", "scenario_folder"]
 
@@ -103,28 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     stats = cycle_time(program, setup.machine).to_dict()
     out = {key: stats[key] for key in _STATS_KEYS}
-    out["warnings"] = _warnings(program)
+    out["warnings"] = program_warnings(program)
     moves = (stats["rapid_moves"] or 0) + (stats["feed_moves"] or 0)
     out["untimed_share"] = round(stats["untimed_moves"] / moves, 6) if moves else 0.0
     print(json.dumps(out, allow_nan=False))
     return EXIT_OK
-
-
-def _warnings(program) -> list[dict[str, Any]]:
-    """What the figures leave out, with the lines: moves from a position the program does
-    not state, arcs that cannot be timed, subprograms not in the file."""
-    out = [{"line": line + 1, "message": message} for line, message in program.warnings]
-    rows = untimed_rows(program)
-    lines = sorted({int(program.motion.line[r]) + 1 for r in rows})
-    if lines:
-        shown = ", ".join(map(str, lines[:10])) + (" …" if len(lines) > 10 else "")
-        many = "moves start" if len(rows) > 1 else "move starts"
-        message = f"{len(rows)} {many} where the program does not say (lines {shown})"
-        out.append({"line": lines[0], "message": message + ": they are timed only in part"})
-    for b in program.barriers:
-        if b.reason == "subprogram call" and expanded_text(program.text) is None:
-            out.append({"line": b.line + 1, "message": f"{b.text.strip()}: not timed"})
-    return out
 
 
 def _optimize(args: argparse.Namespace, setup: _Setup, data: bytes) -> int:

@@ -131,16 +131,17 @@ def _tool_change_s(program: Program, machine: Machine) -> float:
 
 
 def untimed_rows(program: Program) -> np.ndarray:
-    """Motion rows that start where the program does not say (after G28, a subprogram call,
-    or before the first position) and move an axis whose start is unknown: they are timed
-    only by what is known of them. The very first positioning move is not counted."""
+    """Motion rows that move an axis from a position the program no longer states (after
+    G28, a subprogram call, a macro): they are timed only by what is known of them. An axis's
+    first positioning, from wherever the machine starts, is not counted."""
     m = program.motion
     if not len(m):
         return np.zeros(0, dtype=np.int64)
     start = np.vstack([np.full((1, 3), np.nan), m.end[:-1]])
-    moves = np.isnan(start) & np.isfinite(m.end)
+    stated = np.vstack([np.zeros((1, 3), dtype=bool), np.isfinite(m.end[:-1])])
+    lost = np.logical_or.accumulate(stated, axis=0)  # the axis was known once, then lost
+    moves = np.isnan(start) & np.isfinite(m.end) & lost
     moves[m.kind == MoveKind.FRAME] = False  # a frame change is no motion
-    moves[0] = False  # from the machine's start position, which no program states
     moves[m.kind == MoveKind.HOLE, 2] = False  # a hole's Z goes to R from wherever it is
     untimed = moves.any(axis=1)
     arcs = np.flatnonzero(m.kind == MoveKind.ARC)

@@ -7,6 +7,7 @@ become barriers (``BARRIER_G``/``KNOWN_M`` below), carried verbatim and never ex
 
 from __future__ import annotations
 
+from ncopt.controllers import DwellUnit
 from ncopt.frames import FRAME_CODES
 from ncopt.gcode import CANNED_CYCLES, LineFlag, line_flags, scan_line
 from ncopt.geometry import ARC_COLUMNS, ArcError, arc_geometry
@@ -161,7 +162,7 @@ def _execute(b: Builder, i: int, w: _Words) -> None:
     _m_codes(b, i, w.m)
     letters = set(v)
     if 4 in gs:
-        b.add_dwell(_dwell_s(b, v))
+        b.add_dwell(_dwell_s(b, i, v, "G4"))
         b.verbatim(i)
     elif gs & {28, 53}:
         b.machine_move(i, [axis for axis in "XYZ" if axis in v])
@@ -176,10 +177,19 @@ def _execute(b: Builder, i: int, w: _Words) -> None:
         b.verbatim(i)
 
 
-def _dwell_s(b: Builder, v: dict[str, tuple[str, int]]) -> float:
-    """G4: P in the profile's unit (``ncopt.controllers``), X in seconds."""
+def _dwell_s(b: Builder, i: int, v: dict[str, tuple[str, int]], code: str) -> float:
+    """A dwell's P in the profile's unit (``ncopt.controllers``); G4's X in seconds."""
     if "P" in v:
-        return b.profile.dwell_s(v["P"][0], "G4")
+        text = v["P"][0]
+        if "." in text and b.profile.dwell is DwellUnit.MS and b.first_time(f"dwell {code}"):
+            # A Fanuc control refuses a decimal point in P: the program was written for
+            # another one (pcb-gcode, LinuxCNC, Mach3 count seconds).
+            b.warn(
+                i,
+                f"{code} P{text}: read as {float(text):g} ms, as a Fanuc control counts; "
+                "if the program is for LinuxCNC, Mach3 or grbl, set the machine's controller",
+            )
+        return b.profile.dwell_s(text, code)
     return float(v["X"][0]) if "X" in v else 0.0
 
 
@@ -251,7 +261,7 @@ def _cycle_line(b: Builder, i: int, w: _Words, pure: bool, new: bool) -> None:
         if letter in v:
             s.set_cycle_word(letter, s.coordinate(v[letter][0]))
     if "P" in v:
-        s.set_cycle_word("P", b.profile.dwell_s(v["P"][0], f"G{s.cycle}"))
+        s.set_cycle_word("P", _dwell_s(b, i, v, f"G{s.cycle}"))
     data = s.cycle_words
     if "Z" not in data:
         b.issue(i, v.get("X", ("", 1))[1], f"G{s.cycle}", "canned cycle without a Z depth")

@@ -70,7 +70,7 @@ def traverse_problem(
     need = required[t]
     # No work around it (a program that only travels): no lower than the tool ever travelled.
     lost = np.isnan(need)
-    need[lost] = _lowest_travel(old, to, _tools_at(new, new.motion.line[rows[lost]]))
+    need[lost] = _lowest_travel(old, to, new.tools_at(new.motion.line[rows[lost]]))
     with np.errstate(invalid="ignore"):
         low = (tn.seg_z[rows] < need - _TOL_MM) & ~hop[t]
     bad = rows[low]
@@ -91,7 +91,7 @@ def traverse_problem(
 def _lowest_travel(old: Program, to: Traverses, tools: np.ndarray) -> np.ndarray:
     """The lowest Z at which the old program moved each of ``tools`` in XY (NaN: never)."""
     rows = np.flatnonzero((to.row_traverse >= 0) & to.xy_moving & np.isfinite(to.seg_z))
-    old_tools = _tools_at(old, old.motion.line[rows])
+    old_tools = old.tools_at(old.motion.line[rows])
     out = np.full(len(tools), np.nan)
     for tool in np.unique(tools).tolist():
         mine = to.seg_z[rows[old_tools == tool]]
@@ -123,17 +123,8 @@ def _old_items_of_new(old, new, to: Traverses, tn: Traverses, hole_new, block_ne
 def _loose_feeds(program: Program, t: Traverses, regroup: bool) -> np.ndarray:
     rows = t.item_row[t.item_kind == ItemKind.FEED]
     if regroup:  # regrouped tools: each tool's feed moves in their order
-        rows = rows[np.argsort(_tools_at(program, program.motion.line[rows]), kind="stable")]
+        rows = rows[np.argsort(program.tools_at(program.motion.line[rows]), kind="stable")]
     return rows
-
-
-def _tools_at(program: Program, lines: np.ndarray) -> np.ndarray:
-    changes = program.tool_changes
-    if not changes:
-        return np.zeros(lines.shape[0], dtype=np.int64)
-    at = np.array([line for line, _ in changes])
-    tools = np.array([0] + [tool for _, tool in changes])
-    return tools[np.searchsorted(at, lines, side="right")]
 
 
 def _segments(program: Program, rows: np.ndarray) -> np.ndarray:

@@ -29,7 +29,7 @@ from ncopt.optimize import PlanStats, optimize_program
 from ncopt.plan import reorder
 from ncopt.post import write_program
 from ncopt.program import Program
-from ncopt.report import group_rows, verification_json
+from ncopt.report import group_rows, program_warnings, verification_json
 from ncopt.subprograms import cycle_time
 from ncopt.transforms import Transformed, Transforms, apply_transforms
 from ncopt.verify import VerifyReport, verify_equivalent
@@ -57,7 +57,7 @@ OUT_COLUMNS = (
     "tool_changes_old", "tool_changes_new",
     "holes", "blocks", "holes_resequenced", "blocks_resequenced",
     "air_moves_to_rapid", "tool_changes_saved", "blocks_reversed",
-    "quantity_per_year", "hours_saved_per_year", "groups", "verification",
+    "quantity_per_year", "hours_saved_per_year", "groups", "verification", "warnings",
 )  # fmt: skip
 
 
@@ -189,6 +189,7 @@ def baseline(name: str, data: str | bytes, machine: Machine) -> Baseline:
         row.update(status="error", reason=str(exc))
         return Baseline(name, text, None, None, row)
     old_time = cycle_time(program, machine)
+    row["warnings"] = program_warnings(program)
     _times(row, "old", old_time)
     _times(row, "new", old_time)
     row.update(

@@ -257,6 +257,15 @@ class Program:
         """Original lines ``[first, end)`` with their line endings, byte for byte."""
         return self.text[self.line_starts[first] : self.line_starts[end]]
 
+    def tools_at(self, lines: np.ndarray) -> np.ndarray:
+        """The tool in the spindle at each of ``lines`` (0 before the first tool change)."""
+        lines = np.asarray(lines, dtype=np.int64)
+        if not self.tool_changes:
+            return np.zeros(lines.shape[0], dtype=np.int64)
+        at = np.array([line for line, _ in self.tool_changes])
+        tools = np.array([0] + [tool for _, tool in self.tool_changes])
+        return tools[np.searchsorted(at, lines, side="right")]
+
     @property
     def hole_count(self) -> int:
         kinds = self.motion.kind

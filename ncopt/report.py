@@ -18,12 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from ncopt.cycle_time import travel_by_row
+from ncopt.cycle_time import travel_by_row, untimed_rows
 from ncopt.machine import Machine
 from ncopt.program import CutBlock, Group, HoleSet, MoveKind, Program
+from ncopt.subprograms import expanded_text
 from ncopt.verify import VerifyReport
 
-__all__ = ["REASONS", "group_rows", "tool_rows", "verification_json"]
+__all__ = ["REASONS", "group_rows", "program_warnings", "tool_rows", "verification_json"]
 
 # Why a group was left as it was: the code the UI translates, and the sentence of the report.
 REASONS = {
@@ -122,13 +123,13 @@ def tool_rows(old: Program, new: Program | None, machine: Machine) -> list[dict[
 
 def _per_tool(program: Program, machine: Machine) -> dict[int, dict[str, Any]]:
     m = program.motion
-    tools = _tools_at(program, m.line.astype(np.int64))
+    tools = program.tools_at(m.line.astype(np.int64))
     seconds, mm = travel_by_row(program, machine)
     hole = m.kind == MoveKind.HOLE
     repeats = np.array([p.repeats for p in program.hole_params] or [0], dtype=np.int64)
     changes = [t for _, t in program.tool_changes]
-    block_tools = _tools_at(
-        program, np.array([op.body_line for op in program.ops if isinstance(op, CutBlock)])
+    block_tools = program.tools_at(
+        np.array([op.body_line for op in program.ops if isinstance(op, CutBlock)])
     )
     order = list(dict.fromkeys([*changes, *tools.tolist()]))
     out = {}
@@ -142,15 +143,6 @@ def _per_tool(program: Program, machine: Machine) -> dict[int, dict[str, Any]]:
             "tool_changes": changes.count(tool),
         }
     return out
-
-
-def _tools_at(program: Program, lines: np.ndarray) -> np.ndarray:
-    changes = program.tool_changes
-    if not changes:
-        return np.zeros(lines.shape[0], dtype=np.int64)
-    at = np.array([line for line, _ in changes])
-    tools = np.array([0] + [tool for _, tool in changes])
-    return tools[np.searchsorted(at, lines, side="right")]
 
 
 def verification_json(
@@ -167,3 +159,20 @@ def verification_json(
 def _finite(value: float) -> float | None:
     value = float(value)
     return value if math.isfinite(value) else None
+
+
+def program_warnings(program: Program) -> list[dict[str, Any]]:
+    """What the figures leave out, with the lines: moves from a position the program does
+    not state, arcs that cannot be timed, subprograms not in the file."""
+    out = [{"line": line + 1, "message": message} for line, message in program.warnings]
+    rows = untimed_rows(program)
+    lines = sorted({int(program.motion.line[r]) + 1 for r in rows})
+    if lines:
+        shown = ", ".join(map(str, lines[:10])) + (" …" if len(lines) > 10 else "")
+        many = "moves start" if len(rows) > 1 else "move starts"
+        message = f"{len(rows)} {many} where the program does not say (lines {shown})"
+        out.append({"line": lines[0], "message": message + ": they are timed only in part"})
+    for b in program.barriers:
+        if b.reason == "subprogram call" and expanded_text(program.text) is None:
+            out.append({"line": b.line + 1, "message": f"{b.text.strip()}: not timed"})
+    return out

@@ -130,6 +130,7 @@ class Builder:
         self.profile = profile(machine.controller)
         self.issues: list[GCodeIssue] = []
         self.warnings: list[tuple[int, str]] = []  # (line, what) the estimate leaves out
+        self.warned: set[str] = set()
         self.rows = Rows()
         self.params: dict[HoleParams, int] = {}  # each parameter set once, with its index
         self.param_list: list[HoleParams] = []
@@ -151,6 +152,12 @@ class Builder:
 
     def add_issues(self, issues) -> None:
         self.issues.extend(issues)
+
+    def first_time(self, what: str) -> bool:
+        """True the first time ``what`` is asked about (one warning, not one per line)."""
+        seen = what in self.warned
+        self.warned.add(what)
+        return not seen
 
     def warn(self, i: int, message: str) -> None:
         """Something the program does that the engine cannot time or follow exactly."""

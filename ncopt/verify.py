@@ -246,15 +246,6 @@ def _sections(program: Program, lines: np.ndarray) -> np.ndarray:
     return sections(program, lines)
 
 
-def _tools_at(program: Program, lines: np.ndarray) -> np.ndarray:
-    changes = program.tool_changes
-    if not changes:
-        return np.zeros(lines.shape[0], dtype=np.int64)
-    at = np.array([line for line, _ in changes])
-    tools = np.array([0] + [tool for _, tool in changes])
-    return tools[np.searchsorted(at, lines, side="right")]
-
-
 def _hole_table(program: Program) -> tuple[np.ndarray, np.ndarray]:
     m = program.motion
     rows = np.flatnonzero(m.kind == MoveKind.HOLE)
@@ -337,7 +328,7 @@ def _block_keys(program: Program) -> list[tuple[tuple, int]]:
     blocks = [op for op in program.ops if isinstance(op, CutBlock)]
     lines = np.array([op.body_line for op in blocks], dtype=np.int64)
     sections = _sections(program, lines).tolist()
-    tools = _tools_at(program, lines).tolist()
+    tools = program.tools_at(lines).tolist()
     entries = np.nan_to_num(np.array([op.entry_xyz for op in blocks]).round(_DECIMALS), nan=np.inf)
     return [
         (
@@ -404,7 +395,7 @@ def _loose_feeds(old: Program, new: Program, per_tool: bool = False) -> str:
             _outside_ops(p) & ((m.kind == MoveKind.LINE) | (m.kind == MoveKind.ARC))
         )
         if per_tool:  # regrouped tools: each tool's feed moves in their order
-            loose = loose[np.argsort(_tools_at(p, m.line[loose]), kind="stable")]
+            loose = loose[np.argsort(p.tools_at(m.line[loose]), kind="stable")]
         return _move_table(p)[loose], m.line[loose]
 
     a, a_lines = feeds(old)

@@ -239,3 +239,10 @@ def test_a_saving_below_the_minimum_leaves_the_program_as_it_is():
     assert out.row["status"] == "unchanged" and "below" in out.row["reason"]
     assert out.new_text == text
     assert [g["reason_code"] for g in out.row["groups"]] == ["below_threshold"]
+
+
+def test_a_decimal_dwell_on_a_fanuc_profile_is_flagged_with_its_line():
+    out = optimize_text("PCB.nc", PCB_PROGRAM, FANUC, time_limit_s=0.5)
+    dwell = [w for w in out.row["warnings"] if "set the machine's controller" in w["message"]]
+    assert [w["line"] for w in dwell] == [6, 8]  # G4 and G82, once each
+    assert not optimize_text("PCB.nc", PCB_PROGRAM, LINUXCNC, time_limit_s=0.5).row["warnings"]
