@@ -199,6 +199,21 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (r"the new program as a whole is not faster", "新程式整體沒有比較快"),
     (r"the saving is below the scenario's minimum", "節省低於情境設定的最小值"),
     (r"it is entered with cutter compensation on: .*", "進入時刀具半徑補正開啟，移動已被補正"),
+    # program warnings (ncopt.report.program_warnings)
+    (
+        r"(?P<code>G\d+) P(?P<p>\S+): read as (?P<ms>\S+) ms, as a Fanuc control counts; .*",
+        "{code} P{p}：依 Fanuc 控制器讀為 {ms} 毫秒；若程式是給 LinuxCNC、Mach3 或 grbl，"
+        "請設定機台的控制器",
+    ),
+    (
+        r"(?P<n>\d+) moves? starts? where the program does not say \(lines (?P<l>.+)\): .*",
+        "{n} 個移動的起點程式未說明 (第 {l} 行)：只部分計時",
+    ),
+    (
+        r"(?P<g>G\d+) from a position the program does not state: not timed",
+        "{g} 的起點程式未說明：未計時",
+    ),
+    (r"(?P<t>.+): not timed", "{t}：未計時"),
     # out_df reasons (ncopt.pipeline)
     (
         r"re-sequenced and verified(?P<note> \(stopped early: best found so far\))?",

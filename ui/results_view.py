@@ -10,7 +10,7 @@ import streamlit as st
 
 from jobstore import scenario_dir
 from ui import data, evidence, loads
-from ui.i18n import t, term
+from ui.i18n import t, term, tn
 from ui.messages import translate
 from ui.plain import md_text
 from ui.widgets import render_toolpath
@@ -100,6 +100,7 @@ def _render_program(department: str, scenario: str, result: dict) -> None:
     st.markdown(f"**{md_text(name)}** · {md_text(status)}")
     if row.get("reason"):
         st.caption(md_text(translate(str(row["reason"]))))
+    _render_warnings(row)
     old, new = result["old_codes"].get(name), result["new_codes"].get(name)
     if old is None or new is None:
         return
@@ -119,6 +120,22 @@ def _render_program(department: str, scenario: str, result: dict) -> None:
         _render_paths(department, scenario, old, new, name)
     with changes:
         _render_changes(row, old, new, name)
+
+
+def _render_warnings(row: dict[str, Any]) -> None:
+    """What the engine's figures leave out for this program, with the lines."""
+    warnings = [w for w in row.get("warnings") or [] if isinstance(w, dict)]
+    if not warnings:
+        return
+    st.warning(tn("program_warnings", len(warnings)))
+    st.dataframe(
+        [
+            {t("line"): w.get("line"), t("issue_problem"): translate(str(w.get("message") or ""))}
+            for w in warnings
+        ],
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def _render_paths(department: str, scenario: str, old: str, new: str, name: str) -> None:

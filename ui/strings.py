@@ -291,6 +291,11 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 
 PLURALS: dict[str, tuple[str, str, str]] = {
+    "program_warnings": (
+        "注意：此程式有 {n} 處計時或解讀需要確認：",
+        "Note: {n} place of this program to check (timing or reading):",
+        "Note: {n} places of this program to check (timing or reading):",
+    ),
     "issues_found": (
         "發現 {n} 個問題，未儲存：",
         "{n} problem found, not saved:",

@@ -180,3 +180,19 @@ def test_the_jobs_page_says_why_a_job_failed(job_env):
     at = app("jobs")
     table = _table(at, "Why it failed")
     assert "T99" in table["Why it failed"].iloc[0]
+
+
+def test_what_the_figures_leave_out_is_shown_with_its_line(job_env):
+    folder = copy_demo(job_env, "demo", "pcb-drill")
+    program = folder / "programs" / "PCB-BACKPLANE.nc"
+    lines = program.read_text().splitlines()
+    lines.insert(12, "G4 P0.5")  # a decimal P: a Fanuc control reads it as 0.5 ms
+    program.write_text("\n".join(lines) + "\n")
+    _run()
+    row = processing.load_optimization_result("demo", "pcb-drill")["out_df"].iloc[0]
+    assert row["warnings"], "the engine reports the decimal P"
+    at = app("results", "demo", "pcb-drill", lang="zh")
+    assert "注意：此程式有" in texts(at)
+    table = _table(at, "問題")
+    assert 13 in list(table["行"])
+    assert any("依 Fanuc 控制器讀為" in m for m in table["問題"])
