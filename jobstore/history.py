@@ -36,6 +36,7 @@ __all__ = [
     "HistoryRun",
     "archive_previous_run",
     "cap_log",
+    "file_digest",
     "history_runs",
     "inputs_digest",
     "log_tail",
@@ -191,7 +192,8 @@ def _prune(history: Path, keep: int) -> None:
 _DIGEST_CACHE: dict[tuple[str, int, int], str] = {}
 
 
-def _file_digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
+    """sha256 of a file, remembered by (path, size, mtime): a poll reads each file once."""
     st = path.stat()
     key = (str(path), st.st_size, st.st_mtime_ns)
     digest = _DIGEST_CACHE.get(key)
@@ -216,7 +218,7 @@ def inputs_digest(folder: Path) -> str:
         files += sorted(p for p in programs.rglob("*") if p.is_file())
     outer = hashlib.sha256()
     for path in files:
-        outer.update(f"{path.relative_to(folder).as_posix()}\0{_file_digest(path)}\n".encode())
+        outer.update(f"{path.relative_to(folder).as_posix()}\0{file_digest(path)}\n".encode())
     return outer.hexdigest()
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+import jobstore
 import processing
 from jobstore import (
     RESULT_FILE,
@@ -41,8 +42,6 @@ from ncopt.scenario import (
 )
 from ui.data import code_diff
 from ui.toolpath import PathView, path_view
-
-_DIGESTS: dict[tuple[str, int, int], str] = {}
 
 __all__ = [
     "Loaded",
@@ -71,23 +70,12 @@ class Loaded:
 
 
 def file_digest(path: Path) -> str:
-    """sha256 of the file, remembered by (path, size, mtime); "" if it cannot be read.
-
-    The page's own memo: jobstore keeps one for the status poll, but privately.
-    """
+    """sha256 of the file (jobstore's, remembered by path, size and mtime); "" if it cannot
+    be read."""
     try:
-        stat = path.stat()
-        key = (str(path), stat.st_size, stat.st_mtime_ns)
-        digest = _DIGESTS.get(key)
-        if digest is None:
-            with open(path, "rb") as fh:
-                digest = hashlib.file_digest(fh, "sha256").hexdigest()
-            if len(_DIGESTS) > 5000:
-                _DIGESTS.clear()
-            _DIGESTS[key] = digest
+        return jobstore.file_digest(path)
     except OSError:
         return ""
-    return digest
 
 
 def editor_sheets_of(xlsx: Path) -> Loaded:
