@@ -10,6 +10,8 @@ and importing the package must not cost it numpy.
 
 from __future__ import annotations
 
+__version__ = "0.1.0"  # pyproject.toml's; written into every program the optimizer offers
+
 import importlib
 from typing import TYPE_CHECKING, Any
 

@@ -14,7 +14,9 @@ time before it searches (``best_cycle_time_s`` in its progress):
 
 from __future__ import annotations
 
+import datetime
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +24,7 @@ from typing import Any
 
 from ncopt.budget import Budget
 from ncopt.cycle_time import CycleTime
-from ncopt.errors import GCodeError, NcError
+from ncopt.errors import GCodeError, NcError, ScenarioError, ScenarioIssue
 from ncopt.interpreter import parse_program
 from ncopt.machine import Machine
 from ncopt.optimize import PlanStats, optimize_program
@@ -107,6 +109,9 @@ def run_generate_nc_code(
     post = make_post(scenario.settings.post)
     transforms = Transforms.from_settings(scenario.settings)
     entries = scenario.enabled_programs
+    if not entries:  # a run that "succeeds" with 0 s -> 0 s and an empty zip says nothing
+        issue = ScenarioIssue("programs", None, None, "no program is enabled: nothing to optimize")
+        raise ScenarioError(issue)
     # time_limit_s tells the supervisor the budget that applies (see run_optimization_async).
     message = _count(len(entries), "program")
     report(fraction=0.0, stage="parse", message=message, time_limit_s=budget_s)
@@ -116,7 +121,8 @@ def run_generate_nc_code(
         data = scenario.program_path(entry).read_bytes()
         bases.append(baseline(entry.file, data, scenario.machine))
     budget = Budget(budget_s, should_stop, progress, stage="sequence")
-    outcomes = _improve_all(bases, scenario.machine, post, transforms, budget)
+    job_id = conf.get("job_id")
+    outcomes = _improve_all(bases, scenario.machine, post, transforms, budget, job_id)
     rows = []
     for entry, outcome in zip(entries, outcomes, strict=True):
         rows.append({**outcome.row, **_yearly(outcome.row, entry.quantity_per_year)})
@@ -134,7 +140,12 @@ def run_generate_nc_code(
 
 
 def _improve_all(
-    bases: list[Baseline], machine: Machine, post, transforms: Transforms, budget: Budget
+    bases: list[Baseline],
+    machine: Machine,
+    post,
+    transforms: Transforms,
+    budget: Budget,
+    job_id: str | None = None,
 ) -> list[ProgramOutcome]:
     """Each program in turn with its share of the budget (by its number of lines)."""
     weights = [max(1, b.text.count("\n")) if b.program else 0 for b in bases]
@@ -149,7 +160,9 @@ def _improve_all(
             continue
         part = budget.child(weight, todo, label=base.name, program=base.name)
         todo -= weight
-        outcome = improve(base, machine, post=post, transforms=transforms, budget=part)
+        outcome = improve(
+            base, machine, post=post, transforms=transforms, budget=part, job_id=job_id
+        )
         best_s -= outcome.row["saving_s"]
         budget.set_cycle_time(original_s, best_s)
         part.report(1.0, outcome.row["status"])
@@ -226,7 +239,13 @@ def optimize_text(
 
 
 def improve(
-    base: Baseline, machine: Machine, *, post, transforms: Transforms, budget: Budget
+    base: Baseline,
+    machine: Machine,
+    *,
+    post,
+    transforms: Transforms,
+    budget: Budget,
+    job_id: str | None = None,
 ) -> ProgramOutcome:
     """Transform, re-sequence, write and prove one parsed program."""
     assert base.program is not None and base.time is not None
@@ -253,7 +272,8 @@ def improve(
         return kept("unchanged", "no re-sequencing possible or needed")
     # A million-line program takes seconds to write and prove.
     budget.report(1.0, "writing and verifying the new program", stage="verify", activity="write")
-    proof = _prove_by_group(candidate, done.program, machine, post, transforms, outcome)
+    header = program_header(base.name, job_id)
+    proof = _prove_by_group(candidate, done.program, machine, post, transforms, outcome, header)
     if isinstance(proof, str):
         return kept("rejected", f"verification failed: {proof}")
     if proof.time.total_s >= base.time.total_s:
@@ -285,23 +305,27 @@ class _Proof:
     spans: dict[int, tuple[int, int]]
 
 
-def _prove_by_group(candidate, against, machine, post, transforms, outcome) -> _Proof | str:
+def _prove_by_group(
+    candidate, against, machine, post, transforms, outcome, header=None
+) -> _Proof | str:
     """The candidate proved whole; failing that, each rewritten group on its own, and then
     the groups that passed together (those that did not are left as they were, with the
     verifier's reason in ``outcome``). The first problem when nothing can be kept."""
-    proof = _write_and_prove(candidate, against, machine, post, transforms)
+    proof = _write_and_prove(candidate, against, machine, post, transforms, header)
     if not isinstance(proof, str) or len(candidate.plan) <= 1:
         return proof
     good = {}
     for g, steps in candidate.plan.items():
-        alone = _write_and_prove(reorder(against, {g: steps}), against, machine, post, transforms)
+        alone = _write_and_prove(
+            reorder(against, {g: steps}), against, machine, post, transforms, header
+        )
         if isinstance(alone, str):
             outcome[g] = ("verify_failed", f"verification failed: {alone}")
         else:
             good[g] = steps
     if not good:
         return proof
-    both = _write_and_prove(reorder(against, good), against, machine, post, transforms)
+    both = _write_and_prove(reorder(against, good), against, machine, post, transforms, header)
     if isinstance(both, str):
         for g in good:
             outcome[g] = ("verify_failed", f"verification failed: {both}")
@@ -309,11 +333,19 @@ def _prove_by_group(candidate, against, machine, post, transforms, outcome) -> _
 
 
 def _write_and_prove(
-    candidate: Program, proved_against: Program, machine: Machine, post, transforms: Transforms
+    candidate: Program,
+    proved_against: Program,
+    machine: Machine,
+    post,
+    transforms: Transforms,
+    header: str | None = None,
 ) -> _Proof | str:
-    """The new program written and proved, or why it is refused."""
+    """The new program written and proved, or why it is refused. The built-in writer's
+    output gets ``header`` (a comment saying what it is) before it is proved."""
     try:
         figures_text, spans = emit_with_spans(candidate)
+        if post is None and header:
+            figures_text, spans = with_header(figures_text, header, spans, candidate.newline)
         text = figures_text if post is None else write_program(candidate, post, machine)
         new = parse_program(text, machine)
         report = verify_equivalent(
@@ -325,6 +357,43 @@ def _write_and_prove(
         return report.first_difference or "refused"
     figures = new if post is None else parse_program(figures_text, machine)
     return _Proof(text, new, cycle_time(new, machine), report, figures, spans)
+
+
+def program_header(name: str, job_id: str | None = None) -> str:
+    """The comment a new program starts with: what made it, when, and from which program.
+
+    >>> program_header("plate (side 2).nc", "job-7").split(" 20")[0]
+    '(NC OPTIMIZER 0.1.0 JOB JOB-7'
+    >>> program_header("plate (side 2).nc").endswith(" FROM PLATE SIDE 2.NC)")
+    True
+    """
+    from ncopt import __version__
+
+    day = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d")
+    job = f" JOB {job_id}" if job_id else ""
+    text = f"NC OPTIMIZER {__version__}{job} {day} FROM {name}"
+    return "(" + re.sub(r"[()]", "", text).upper() + ")"
+
+
+def with_header(
+    text: str, header: str, spans: dict[int, tuple[int, int]], newline: str
+) -> tuple[str, dict[int, tuple[int, int]]]:
+    """``header`` as a line of its own after the tape mark and the program number (a Fanuc
+    control reads nothing before ``O``), and the group spans moved below it."""
+    lines = text.split(newline)
+    bom = "\ufeff" if lines and lines[0].startswith("\ufeff") else ""
+    if bom:  # the byte-order mark stays the file's first bytes
+        lines[0] = lines[0][1:]
+    at = 1 if lines and lines[0].strip().startswith("%") else 0
+    if at < len(lines) and _PROGRAM_NUMBER.match(lines[at]):
+        at += 1
+    lines.insert(at, header)
+    lines[0] = bom + lines[0]
+    moved = {g: (a + (a >= at), b + (a >= at)) for g, (a, b) in spans.items()}
+    return newline.join(lines), moved
+
+
+_PROGRAM_NUMBER = re.compile(r"^\s*[Oo:]\d+")
 
 
 def _report_row(

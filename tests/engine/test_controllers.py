@@ -153,8 +153,10 @@ def test_encodings_and_tape_marks_are_read_and_untouched_bytes_kept():
     assert p.hole_count == 3 and p.tool_changes == ((3, 1),)
     out = optimize_text("P.nc", text, FANUC, time_limit_s=1)
     written = encode_program(out.new_text)
-    # Every line the optimizer did not touch is the same bytes (BOM and cp1252 comment too).
-    assert written.startswith(b"\xef\xbb\xbf%  PART 7\r\n(\xd8 12 BORE \xb1 0.01)\r\n")
+    # Every line the optimizer did not touch is the same bytes (BOM and cp1252 comment too);
+    # after the tape mark, the header says what the program is.
+    assert written.startswith(b"\xef\xbb\xbf%  PART 7\r\n(NC OPTIMIZER ")
+    assert b"FROM P.NC)\r\n(\xd8 12 BORE \xb1 0.01)\r\nG90 G17\r\n" in written
     assert written.endswith(b"G80\r\nM30\r\n%\r\n")
 
 

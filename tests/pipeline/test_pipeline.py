@@ -165,3 +165,16 @@ def test_real_background_job_on_demo_scenario(job_env):
     old = parse_program(result["old_codes"]["MANIFOLD-M1.nc"], machine)
     new = parse_program(result["new_codes"]["MANIFOLD-M1.nc"], machine)
     assert verify_equivalent(old, new).ok
+
+
+def test_a_scenario_without_an_enabled_program_is_an_error_not_an_empty_success(data_dir):
+    from ncopt.errors import ScenarioError
+    from ncopt.scenario import read_sheets, write_sheets
+
+    folder = _copy("demo/pcb-drill", data_dir)
+    xlsx = folder / "pcb-drill.xlsx"
+    sheets = read_sheets(xlsx)
+    sheets["programs"]["enabled"] = False
+    write_sheets(xlsx, sheets)
+    with pytest.raises(ScenarioError, match="nothing to optimize"):
+        run_generate_nc_code({"scenario_dir": str(folder)})
