@@ -126,12 +126,15 @@ def test_an_empty_scenario_cannot_start_and_says_there_is_nothing_to_optimize(jo
     at = app("optimize", "demo", "mold-plate")
     assert "Nothing to optimize" in texts(at)
     assert "Done — optimize in the background" not in [b.label for b in at.button]
-    # A run started anyway (CLI, API) ends without a result to show as a success.
+    # A run started anyway (CLI, API) fails and says why, instead of a 0 s → 0 s success.
     processing.start_optimization_async("demo", "mold-plate", time_limit_s=3)
-    wait_terminal(60, department="demo", scenario="mold-plate")
+    final = wait_terminal(60, department="demo", scenario="mold-plate")
+    assert final["state"] == "failed" and "nothing to optimize" in final["error"]["message"]
     at = app("results", "demo", "mold-plate")
-    assert "This run had nothing to optimize" in texts(at)
-    assert not at.get("download_button") and not at.metric  # no 0 s → 0 s, no empty zip
+    assert "nothing to optimize" in texts(at)
+    assert not at.get("download_button")  # no 0 s → 0 s, no empty zip
+    shown = {m.label for m in at.metric}
+    assert shown <= {"Status", "Elapsed", "Best cycle time so far", "Job id"}, shown
 
 
 def test_a_scenario_with_problems_lists_them_all_on_optimize(job_env):
