@@ -48,6 +48,7 @@ from jobstore.records import (
     Limits,
 )
 from jobstore.results import ensure_key_readable
+from jobstore.slots import SlotQueue
 from jobstore.status import (
     derive_state,
     finish_on_behalf,
@@ -131,6 +132,8 @@ def start_job(
         if backend == "celery":
             _submit_celery(folder, config)
         else:
+            # Its place in the host's queue is taken now, not when the supervisor gets going.
+            SlotQueue(folder.resolve().parents[2], HOST).reserve(config.created_at, config.job_id)
             _spawn_supervisor(folder, config.job_id)
     log.info("started job %s for %s/%s", config.job_id, department, scenario)
     return {"job_id": config.job_id, "state": JobState.QUEUED.value, "already_running": False}

@@ -141,3 +141,30 @@ def test_no_processes_left_behind(scenario):
     )
     reap_children()
     assert not psutil.pid_exists(final["pid"])
+
+
+def test_a_reserved_ticket_keeps_its_place_until_its_supervisor_starts(tmp_path):
+    """A supervisor that starts late under load is not overtaken by a newer job's (the six-job
+    test failed on start order that way once)."""
+    older = jobstore.SlotQueue(tmp_path, "host", max_workers=1)
+    newer = jobstore.SlotQueue(tmp_path, "host", max_workers=1)
+    older.reserve("2026-12-01T10:00:00.000+00:00", "a")
+    with newer.ticket("2026-12-01T10:00:01.000+00:00", "b"):
+        assert not newer.try_acquire()  # the older job has not started yet: it goes first
+        with older.ticket("2026-12-01T10:00:00.000+00:00", "a"):
+            assert older.try_acquire()
+            older.release()
+        assert newer.try_acquire()
+        newer.release()
+
+
+def test_a_reservation_whose_supervisor_never_started_expires(tmp_path):
+    older = jobstore.SlotQueue(tmp_path, "host", max_workers=1)
+    newer = jobstore.SlotQueue(tmp_path, "host", max_workers=1)
+    older.reserve("2026-12-01T10:00:00.000+00:00", "a")
+    stale = time.time() - jobstore.slots.PENDING_S - 1
+    for path in (tmp_path / ".ncopt" / "hosts" / "host" / "tickets").iterdir():
+        os.utime(path, (stale, stale))
+    with newer.ticket("2026-12-01T10:00:01.000+00:00", "b"):
+        assert newer.try_acquire()
+        newer.release()
