@@ -34,17 +34,27 @@ REGION_S = 1.0  # ceiling per region search; converged searches return sooner
 PART_SHARE = 0.7  # of the budget for solving parts; the rest improves seams and windows
 
 
-def bisect(pts: np.ndarray, idx: np.ndarray, part_max: int) -> list[np.ndarray]:
+def bisect(pts: np.ndarray, idx: np.ndarray, part_max: int, ring: bool = False) -> list[np.ndarray]:
     """Index arrays of spatial parts, each at most ``part_max`` long, in bisection order.
+
+    Each cut halves the longer side. With ``ring`` (a closed tour that needs four parts or
+    more) the first cut halves the shorter side instead, so the parts lie in two rows and the
+    tour over them runs out along one row and back along the other. Cut the usual way, a long
+    board becomes a row of parts, and the tour must jump back from the last part to the first
+    (grid34k: a 0.62 % longer tour than the optimum, 0.00 % with two rows).
 
     >>> p = np.array([[0, 0], [1, 0], [10, 0], [11, 0]], dtype=float)
     >>> [a.tolist() for a in bisect(p, np.arange(4), 2)]
     [[0, 1], [2, 3]]
+    >>> row = np.c_[np.arange(8) * 10.0, np.arange(8) % 2]
+    >>> [a.tolist() for a in bisect(row, np.arange(8), 2, ring=True)]
+    [[0, 2], [4, 6], [1, 3], [5, 7]]
     """
     if len(idx) <= part_max:
         return [idx]
     sub = pts[idx]
-    axis = int(np.argmax(np.ptp(sub, axis=0)))
+    spans = np.ptp(sub, axis=0)
+    axis = int(np.argmin(spans) if ring and len(idx) > 2 * part_max else np.argmax(spans))
     ranked = idx[np.argsort(sub[:, axis], kind="stable")]
     half = len(ranked) // 2
     return bisect(pts, ranked[:half], part_max) + bisect(pts, ranked[half:], part_max)
@@ -66,7 +76,7 @@ def solve_large(
     complete order.
     """
     pts, cost, head, closed = whole.pts, whole.cost, whole.head, whole.closed
-    parts = bisect(pts, np.arange(len(pts), dtype=np.int64), part_max)
+    parts = bisect(pts, np.arange(len(pts), dtype=np.int64), part_max, ring=closed)
     parts = _order_parts(pts, parts, head, closed, budget)
     entries, exits = _joins(pts, parts, closed)
     segs = [

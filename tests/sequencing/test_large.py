@@ -10,7 +10,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from ncopt.sequencing import dense_limit, solve_open_path
+from ncopt.sequencing import dense_limit, solve_open_path, solve_tour
 
 SCRIPT = textwrap.dedent(
     """
@@ -86,3 +86,16 @@ def test_region_resolve_keeps_the_ends_and_every_point():
         return np.hypot(*np.diff(pts[o], axis=0).T).sum()
 
     assert length(new) < length(order)
+
+
+def test_a_long_board_in_four_parts_is_toured_out_along_one_row_and_back_along_the_other():
+    # 128 x 16 holes at pitch 1: a closed tour of 2,048 exists (a column snake). Cut into a row
+    # of four parts, the tour over the parts jumps back ~96 from the last part to the first
+    # (the old bisection); cut into two rows of two, the parts form a ring.
+    xs, ys = np.meshgrid(np.arange(128.0), np.arange(16.0))
+    pts = np.c_[xs.ravel(), ys.ravel()][np.random.default_rng(5).permutation(2048)]
+    part_max = 515  # dense_limit(memory_mb) - 3 = 512 points per part
+    r = solve_tour(pts, time_limit_s=3.0, memory_mb=part_max**2 * 4 / 2**20, threads=1)
+    assert r.parts == 4
+    assert sorted(r.order.tolist()) == list(range(2048))
+    assert r.cost <= 2048 * 1.005  # the row of parts: 2,080 or more
