@@ -192,13 +192,16 @@ def run_method(name: str, method: str, limit_s: float | None, threads: int) -> d
     return out
 
 
-def skip_reason(method: str, n: int) -> str | None:
+def skip_reason(method: str, pts: np.ndarray) -> str | None:
+    n = len(pts)
     if method == "ortools" and n > 3100:
         return "dense Python matrix too large"
     if method == "2opt" and n > 8000:
         return "numpy 2-opt too slow"
     if method == "fast_tsp" and n > 16_000:
         return "dense matrix above 1 GB"
+    if method == "fast_tsp" and np.hypot(*np.ptp(pts, axis=0)) > 65535:
+        return "distances above fast_tsp's uint16"
     return None
 
 
@@ -219,7 +222,7 @@ def measure_instance(name, methods, limit_s, repeat, threads) -> dict:
     runs: dict[str, list[dict]] = {}
     for r in range(repeat):
         for method in methods:
-            why = skip_reason(method, len(pts))
+            why = skip_reason(method, pts)
             if why:
                 row["methods"][method] = {"skipped": why}
             elif r == 0 or method in TIMED:
@@ -292,12 +295,13 @@ def folder_instances(folder: str) -> list[str]:
 
 def make_reference(name: str, limit_s: float, threads: int) -> int:
     """Store the shorter of a long run of ours and of fast_tsp as ``name``'s reference."""
-    pts, kind = instance(name)
+    pts, _ = instance(name)
     runs = {"ours": measure(name, "ours", limit_s, threads)}
-    if skip_reason("fast_tsp", len(pts)) is None and rounded_matrix(pts[:2], kind) is not None:
+    if skip_reason("fast_tsp", pts) is None:
         runs["fast_tsp"] = measure(name, "fast_tsp", limit_s, 1)
     who, res = min(runs.items(), key=lambda kv: kv[1]["length"])
-    how = f"{who}, {limit_s:g} s, {time.strftime('%Y-%m-%d')}"
+    threads_used = threads if who == "ours" else 1
+    how = f"{who}, {limit_s:g} s, {threads_used} thread(s), {time.strftime('%Y-%m-%d')}"
     kept = store_reference(name, res["length"], how)
     lengths = {k: v["length"] for k, v in runs.items()}
     print(f"{name}: {lengths} -> {'stored' if kept else 'kept the shorter stored reference'}")
