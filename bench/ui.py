@@ -122,7 +122,7 @@ def busy_views(root: Path, repeat: int) -> tuple[dict[str, float], dict[str, flo
     os.environ["NCOPT_MAX_WORKERS"] = "1"  # inherited by the detached job
     try:
         processing.start_optimization_async("busy", "p", time_limit_s=600.0)
-        while True:  # wait until the hole sequencing runs (the progress stage says so)
+        while True:  # wait until it is past reading the program (a twentieth of its progress)
             info = processing.get_optimization_status("busy", "p")
             if info["state"] not in ("queued", "running"):
                 raise SystemExit(f"busy job ended {info['state']}")

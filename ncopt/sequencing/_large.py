@@ -41,7 +41,7 @@ def bisect(pts: np.ndarray, idx: np.ndarray, part_max: int, ring: bool = False) 
     more) the first cut halves the shorter side instead, so the parts lie in two rows and the
     tour over them runs out along one row and back along the other. Cut the usual way, a long
     board becomes a row of parts, and the tour must jump back from the last part to the first
-    (grid34k: a 0.62 % longer tour than the optimum, 0.00 % with two rows).
+    (grid34k at 120 s: 0.62 % above the optimum, 0.06 % with two rows).
 
     >>> p = np.array([[0, 0], [1, 0], [10, 0], [11, 0]], dtype=float)
     >>> [a.tolist() for a in bisect(p, np.arange(4), 2)]
