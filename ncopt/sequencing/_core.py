@@ -8,7 +8,6 @@ fixed member of the set (``Internal``). A closed tour is a segment with ``closed
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -29,27 +28,10 @@ from ncopt.sequencing._search import MIN_SEARCH_S, find_tour
 log = logging.getLogger(__name__)
 
 EXACT_MAX = 12  # Held-Karp on float costs: 2^12 * 12 states, ~0.1 s in numpy
-# Share of a dense search's time kept for re-joining its chains (``_reconnect``) on a crowded
-# host, and the size from which it is worth it (below, fast_tsp's own search is as good as
-# optimal). With a core to itself the search untangles clustered sets on its own and the
-# reserve only costs it time (ten runs on the TSPLIB report set: 1.51x the library's gap with
-# the reserve, 0.90-1.01x without). On a crowded host, with ~0.35 CPU-seconds per 2 s search,
-# the re-joining won one run of three each (clustered-2500: 1.32 % against the library's
-# 2.21 %) and lost another (2.24 % against 1.52 %), so there it stays as it was until measured
-# at more runs. docs/sequencing.md.
+# Share of a dense search's time kept for re-joining its chains (``_reconnect``), and the size
+# from which it is worth it (below, fast_tsp's own search is as good as optimal).
 RECONNECT_SHARE = 0.15
 RECONNECT_MIN = 200
-# Crowded: more runnable tasks than cores, by this factor (1-minute load average per core).
-CROWDED_LOAD_PER_CORE = 1.25
-
-
-def host_crowded() -> bool:
-    """True when the searches on this host are short of CPU time (see ``RECONNECT_SHARE``)."""
-    try:
-        load = os.getloadavg()[0]
-    except OSError:  # no load average on this platform: assume a core of our own
-        return False
-    return load / (os.cpu_count() or 1) > CROWDED_LOAD_PER_CORE
 
 
 @dataclass(frozen=True)
@@ -263,11 +245,11 @@ def solve_segment(
     duration = min(duration_s, budget.remaining())
     if duration < 0.01 or budget.check("searching"):
         return best.order, best.cost, best.how
-    reserve = RECONNECT_SHARE * duration if m >= RECONNECT_MIN and host_crowded() else 0.0
+    # The reconnection's share: measured on generated clustered sets (docs/sequencing.md).
+    reserve = RECONNECT_SHARE * duration if m >= RECONNECT_MIN else 0.0
     tour = find_tour(dense.matrix, duration - reserve, threads, budget, best.offer_search)
-    # Time left: the reserve, or what a converged search did not use (its probes agreed).
-    left = min(budget.remaining(), max(reserve, MIN_SEARCH_S))
-    if tour is not None and left >= MIN_SEARCH_S and not budget.check("reconnecting"):
+    if tour is not None and not budget.check("reconnecting"):
+        left = min(budget.remaining(), max(reserve, MIN_SEARCH_S))
         joined = reconnect(dense.matrix, tour, dense.near, budget, left, threads)
         if joined is not None:
             best.offer(joined, "reconnected")

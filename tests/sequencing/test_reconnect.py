@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from ncopt.budget import Budget
-from ncopt.sequencing import _core
 from ncopt.sequencing._costs import fill_scaled
 from ncopt.sequencing._reconnect import free_edges, reconnect
-from ncopt.sequencing._search import find_tour
 
 
 def clustered(seed: int, groups: int = 30, per: int = 40) -> np.ndarray:
@@ -59,35 +56,3 @@ def test_nothing_to_reconnect_on_a_tour_without_long_edges():
     matrix, near = scaled(pts)
     tour = list(range(50))
     assert reconnect(matrix, tour, near, Budget(5.0, None, None), 0.2) in (None, tour)
-
-
-def test_a_crowded_host_is_more_runnable_tasks_than_cores(monkeypatch):
-    monkeypatch.setattr(_core.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(_core.os, "getloadavg", lambda: (3.0, 0.0, 0.0))
-    assert _core.host_crowded()
-    monkeypatch.setattr(_core.os, "getloadavg", lambda: (2.0, 9.0, 9.0))  # each task has a core
-    assert not _core.host_crowded()
-
-
-@pytest.mark.parametrize("crowded", [False, True])
-def test_the_search_keeps_time_for_re_joining_only_on_a_crowded_host(monkeypatch, crowded):
-    # With a core to itself the library's search untangles clustered sets alone, so the
-    # re-joining's reserve would only shorten it (docs/sequencing.md, ten runs each).
-    asked: list[float] = []
-
-    def spy(matrix, duration_s, *args, **kwargs):
-        asked.append(duration_s)
-        return find_tour(matrix, duration_s, *args, **kwargs)
-
-    monkeypatch.setattr(_core, "host_crowded", lambda: crowded)
-    monkeypatch.setattr(_core, "find_tour", spy)
-    pts = np.random.default_rng(4).uniform(0, 1000, (1200, 2))  # above the probes' size
-    budget = Budget(0.6, None, None)
-    seg = _core.Segment(pts, "euclidean", closed=True)
-    order, _, _ = _core.solve_segment(seg, budget, 0.6)
-    assert sorted(order.tolist()) == list(range(1200))
-    share = asked[0] / 0.6
-    if crowded:
-        assert share < 1.0 - 0.9 * _core.RECONNECT_SHARE
-    else:
-        assert share > 0.9
