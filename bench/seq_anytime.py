@@ -136,24 +136,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--finish-at", type=float, default=10.0, help="when --pipeline finishes early")
     args = ap.parse_args(argv)
     load = os.getloadavg()[0]
-    if args.pipeline:
-        res = main_pipeline(args.budget, args.finish_at)
-        res["load_average"] = {"start": load, "end": os.getloadavg()[0]}
-        print(
-            f"load average {load:.2f} → {res['load_average']['end']:.2f} on {os.cpu_count()} cores"
-        )
-        if args.json_out:
-            Path(args.json_out).write_text(json.dumps(res, indent=1))
-        return 0
-    res = run(args.budget, args.threads)
+    res = (
+        main_pipeline(args.budget, args.finish_at)
+        if args.pipeline
+        else run(args.budget, args.threads)
+    )
     res["load_average"] = {"start": load, "end": os.getloadavg()[0]}
     print(f"load average {load:.2f} → {res['load_average']['end']:.2f} on {os.cpu_count()} cores")
-    for s in res["sets"]:
-        print(f"  {s['holes']:>6} holes  {s['budget_s']:5.1f} s  → {s['cost_s']:8.2f} s rapid")
-    print(f"{'t (s)':>7} {'best rapid time (s)':>20} {'vs final':>9}")
-    for t, c in res["curve"]:
-        print(f"{t:7.2f} {c:20.2f} {100 * (c / res['final_s'] - 1):8.2f}%")
-    print(f"within 1 % of the final {res['final_s']:.2f} s after {res['within_1pct_s']:.1f} s")
+    if not args.pipeline:  # main_pipeline printed its own curve
+        for s in res["sets"]:
+            print(f"  {s['holes']:>6} holes  {s['budget_s']:5.1f} s  → {s['cost_s']:8.2f} s rapid")
+        print(f"{'t (s)':>7} {'best rapid time (s)':>20} {'vs final':>9}")
+        for t, c in res["curve"]:
+            print(f"{t:7.2f} {c:20.2f} {100 * (c / res['final_s'] - 1):8.2f}%")
+        final, within = res["final_s"], res["within_1pct_s"]
+        print(f"within 1 % of the final {final:.2f} s after {within:.1f} s")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(res, indent=1))
     return 0

@@ -79,6 +79,18 @@ def bench_views(page: str, dept: str, scen: str, repeat: int) -> dict[str, float
     return {"cold_ms": times[0], "warm_ms": statistics.median(times[1:])}
 
 
+def page_views(repeat: int) -> dict[str, float]:
+    """Every page on pcb-drill, and Results and Editor of the panel: cold and warm views."""
+    figures: dict[str, float] = {}
+    for page in PAGES:
+        for key, value in bench_views(page, "demo", "pcb-drill", repeat).items():
+            figures[f"{page}_{key}"] = value
+    for page in ("results", "editor"):
+        for key, value in bench_views(page, "demo", "large-panel", repeat).items():
+            figures[f"panel_{page}_{key}"] = value
+    return figures
+
+
 def bench_scenarios_page(repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -135,13 +147,7 @@ def busy_views(root: Path, repeat: int) -> tuple[dict[str, float], dict[str, flo
             if alone >= 1.5:
                 break
         cpu0, wall0 = sum(horse.cpu_times()[:2]), time.monotonic()
-        figures: dict[str, float] = {}
-        for page in PAGES:
-            for key, value in bench_views(page, "demo", "pcb-drill", repeat).items():
-                figures[f"{page}_{key}"] = value
-        for page in ("results", "editor"):
-            for key, value in bench_views(page, "demo", "large-panel", repeat).items():
-                figures[f"panel_{page}_{key}"] = value
+        figures = page_views(repeat)
         # The cores the job really used meanwhile (its CPU seconds per second of the pages).
         cores = (sum(horse.cpu_times()[:2]) - cpu0) / (time.monotonic() - wall0)
         job = {"search_threads": float(search_threads()), "job_cores": cores}
@@ -169,12 +175,7 @@ def main() -> None:
         shutil.copytree(ROOT / "scenarios" / "demo", Path(tmp) / "demo")
         _optimize("demo", "pcb-drill", 5.0)
         _optimize("demo", "large-panel", args.panel_limit)
-        for page in PAGES:
-            for key, value in bench_views(page, "demo", "pcb-drill", args.repeat).items():
-                figures[f"{page}_{key}"] = value
-        for page in ("results", "editor"):
-            for key, value in bench_views(page, "demo", "large-panel", args.repeat).items():
-                figures[f"panel_{page}_{key}"] = value
+        figures.update(page_views(args.repeat))
         busy = busy_views(Path(tmp), args.repeat) if args.busy else None
         shutil.rmtree(Path(tmp) / "demo")
         _make_data(Path(tmp), 200)
