@@ -22,8 +22,8 @@ from ncopt.sequencing._costs import (
     fill_scaled,
     pair_cost,
 )
-from ncopt.sequencing._reconnect import reconnect
-from ncopt.sequencing._search import MIN_SEARCH_S, find_tour
+from ncopt.sequencing._reconnect import merge, reconnect
+from ncopt.sequencing._search import MIN_SEARCH_S, find_tours, tour_length
 
 log = logging.getLogger(__name__)
 
@@ -247,10 +247,20 @@ def solve_segment(
         return best.order, best.cost, best.how
     # The reconnection's share: measured on generated clustered sets (docs/sequencing.md).
     reserve = RECONNECT_SHARE * duration if m >= RECONNECT_MIN else 0.0
-    tour = find_tour(dense.matrix, duration - reserve, threads, budget, best.offer_search)
-    if tour is not None and not budget.check("reconnecting"):
-        left = min(budget.remaining(), max(reserve, MIN_SEARCH_S))
-        joined = reconnect(dense.matrix, tour, dense.near, budget, left, threads)
+    tours = find_tours(dense.matrix, duration - reserve, threads, budget, best.offer_search)
+    end = budget.elapsed() + max(reserve, MIN_SEARCH_S)
+    if len(tours) > 1 and not budget.check("merging"):
+        # Independent searches (one per thread): search again only where they disagree.
+        left = min(budget.remaining(), (end - budget.elapsed()) / 2)
+        merged = merge(dense.matrix, tours, budget, left, threads)
+        if merged is not None and tour_length(dense.matrix, merged) < tour_length(
+            dense.matrix, tours[0]
+        ):
+            best.offer(merged, "merged")
+            tours = [merged]
+    if tours and not budget.check("reconnecting"):
+        left = min(budget.remaining(), max(end - budget.elapsed(), MIN_SEARCH_S))
+        joined = reconnect(dense.matrix, tours[0], dense.near, budget, left, threads)
         if joined is not None:
             best.offer(joined, "reconnected")
     return best.order, best.cost, best.how

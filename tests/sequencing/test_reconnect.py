@@ -6,7 +6,7 @@ import numpy as np
 
 from ncopt.budget import Budget
 from ncopt.sequencing._costs import fill_scaled
-from ncopt.sequencing._reconnect import free_edges, reconnect
+from ncopt.sequencing._reconnect import free_edges, merge, reconnect
 
 
 def clustered(seed: int, groups: int = 30, per: int = 40) -> np.ndarray:
@@ -56,3 +56,19 @@ def test_nothing_to_reconnect_on_a_tour_without_long_edges():
     matrix, near = scaled(pts)
     tour = list(range(50))
     assert reconnect(matrix, tour, near, Budget(5.0, None, None), 0.2) in (None, tour)
+
+
+def test_two_tours_flawed_in_different_places_merge_into_one_better_than_both():
+    # 60 points on a circle: the optimum is the circle order. Each tour has one 2-opt flaw (a
+    # reversed stretch), in a different place; only where the two disagree is searched again.
+    angle = np.linspace(0, 2 * np.pi, 60, endpoint=False)
+    pts = np.c_[np.cos(angle), np.sin(angle)] * 5_000
+    matrix, _ = scaled(pts)
+    circle = np.arange(60)
+    a = np.r_[circle[:5], circle[5:12][::-1], circle[12:]]
+    b = np.r_[circle[:35], circle[35:42][::-1], circle[42:]]
+    assert merge(matrix, [a.tolist(), a[::-1].tolist()], Budget(5.0, None, None), 0.3) is None
+    merged = merge(matrix, [a.tolist(), b.tolist()], Budget(5.0, None, None), 0.3)
+    assert merged is not None and sorted(merged) == list(range(60))
+    assert length(matrix, merged) == length(matrix, circle)
+    assert length(matrix, merged) < min(length(matrix, a), length(matrix, b))
