@@ -60,10 +60,11 @@ DENSE_MAX_NODES = 10_000
 class PathResult:
     """An order of point indices and its full-precision cost.
 
-    ``method`` is ``trivial``, ``exact``, ``nearest``, ``fast_tsp``, ``reconnected`` or
-    ``decomposed``; ``optimal`` is True only for proven optima (exact solver); ``parts`` > 1
-    means the set was decomposed; ``stopped`` means ``should_stop`` ended the search early;
-    ``curve`` holds ``(seconds, cost)`` each time the best complete order got cheaper.
+    ``method`` is ``trivial``, ``exact``, ``nearest``, ``fast_tsp``, ``merged``,
+    ``reconnected`` or ``decomposed``; ``optimal`` is True only for proven optima (exact
+    solver); ``parts`` > 1 means the set was decomposed; ``stopped`` means ``should_stop``
+    ended the search early; ``curve`` holds ``(seconds, cost)`` each time the best complete
+    order got cheaper.
     """
 
     order: np.ndarray = field(repr=False)
