@@ -99,3 +99,13 @@ def test_a_long_board_in_four_parts_is_toured_out_along_one_row_and_back_along_t
     assert r.parts == 4
     assert sorted(r.order.tolist()) == list(range(2048))
     assert r.cost <= 2048 * 1.005  # the row of parts: 2,080 or more
+
+
+def test_searches_side_by_side_count_their_own_matrix_copies_against_the_memory_budget():
+    # Each thread's search holds its own copy of the matrix: 2,000 points fit one dense solve
+    # in this budget with one thread (4 bytes per entry), not with two (6 bytes per entry).
+    pts = np.random.default_rng(8).uniform(0, 1000, (2000, 2))
+    memory_mb = 2100**2 * 4 / 2**20
+    assert solve_tour(pts, time_limit_s=1.0, memory_mb=memory_mb, threads=1).parts == 1
+    r = solve_tour(pts, time_limit_s=1.0, memory_mb=memory_mb, threads=2)
+    assert r.parts == 2 and sorted(r.order.tolist()) == list(range(2000))
