@@ -24,6 +24,8 @@ from ncopt.sequencing._search import Budget, find_tour
 __all__ = ["FREE_FACTOR", "free_edges", "merge", "reconnect", "rejoin", "shared_edges"]
 
 FREE_FACTOR = 1.0
+# A merge whose tours disagree on more than this share of edges is a whole new search: skipped.
+MERGE_MAX_FREE = 0.5
 PENALTY = (
     REAL_MAX + 1
 )  # every real (scaled) cost is at most REAL_MAX: PENALTY + REAL_MAX fits uint16
@@ -83,14 +85,18 @@ def merge(
     threads: int = 1,
 ) -> list[int] | None:
     """The first tour with every edge that all ``tours`` share kept and the rest searched
-    again, or None (the tours agree, stopped, or a kept edge was lost).
+    again, or None (the tours agree, or disagree on most edges, stopped, or a kept edge was
+    lost).
 
     Edges that independent good tours agree on are nearly always in the optimum; the stretches
     where they disagree are few and short, and the reduced problem is solved far better than
     a whole search could in the same time.
     """
     t = np.asarray(tours[0], dtype=np.int64)
-    return rejoin(matrix, t, ~shared_edges(t, tours[1:]), budget, duration_s, threads)
+    free = ~shared_edges(t, tours[1:])
+    if free.mean() > MERGE_MAX_FREE:
+        return None  # the tours hardly agree (grids: many tours of one length); nothing gained
+    return rejoin(matrix, t, free, budget, duration_s, threads)
 
 
 def rejoin(
@@ -110,11 +116,14 @@ def rejoin(
     t, free = np.roll(tour, -shift), np.roll(free, -shift)
     chains = np.split(t, np.flatnonzero(free)[:-1] + 1)
     nodes, owner = _reduced_nodes(chains)
-    sub = np.minimum(matrix[np.ix_(nodes, nodes)], REAL_MAX).astype(np.int64) + PENALTY
+    # In uint16 throughout: two tours of a grid share few edges, so the reduced problem can be
+    # nearly the whole set, and int64 temporaries of it took grid15k's peak to 622 MB.
+    sub = np.minimum(matrix[np.ix_(nodes, nodes)], np.uint16(REAL_MAX))
+    sub += np.uint16(PENALTY)
     np.fill_diagonal(sub, 0)
     pairs = np.flatnonzero(owner[:-1] == owner[1:])
     sub[pairs, pairs + 1] = sub[pairs + 1, pairs] = 0
-    reduced = find_tour(sub.astype(np.uint16), duration_s, threads, budget)
+    reduced = find_tour(sub, duration_s, threads, budget)
     if reduced is None:
         return None
     return _expand(np.asarray(reduced, dtype=np.int64), chains, owner)

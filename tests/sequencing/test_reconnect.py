@@ -72,3 +72,12 @@ def test_two_tours_flawed_in_different_places_merge_into_one_better_than_both():
     assert merged is not None and sorted(merged) == list(range(60))
     assert length(matrix, merged) == length(matrix, circle)
     assert length(matrix, merged) < min(length(matrix, a), length(matrix, b))
+
+
+def test_tours_that_hardly_agree_are_not_merged():
+    # On a grid many tours have one length and share few edges: the merge would be a whole new
+    # search (and a second full-size matrix), so it is skipped.
+    angle = np.linspace(0, 2 * np.pi, 60, endpoint=False)
+    matrix, _ = scaled(np.c_[np.cos(angle), np.sin(angle)] * 5_000)
+    other = np.random.default_rng(2).permutation(60)
+    assert merge(matrix, [list(range(60)), other.tolist()], Budget(5.0, None, None), 0.3) is None
