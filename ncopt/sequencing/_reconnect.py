@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ncopt.sequencing._costs import REAL_MAX
-from ncopt.sequencing._search import Budget, find_tour
+from ncopt.sequencing._search import RESOLVE_PROBE_MAX, Budget, find_tour
 
 __all__ = ["FREE_FACTOR", "free_edges", "merge", "reconnect", "rejoin", "shared_edges"]
 
@@ -123,7 +123,7 @@ def rejoin(
     np.fill_diagonal(sub, 0)
     pairs = np.flatnonzero(owner[:-1] == owner[1:])
     sub[pairs, pairs + 1] = sub[pairs + 1, pairs] = 0
-    reduced = find_tour(sub, duration_s, threads, budget)
+    reduced = find_tour(sub, duration_s, threads, budget, probe_max=RESOLVE_PROBE_MAX)
     if reduced is None:
         return None
     return _expand(np.asarray(reduced, dtype=np.int64), chains, owner)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ncopt.sequencing._costs import BIG, Cost, fill_scaled
-from ncopt.sequencing._search import Budget, find_tour
+from ncopt.sequencing._search import RESOLVE_PROBE_MAX, Budget, find_tour
 
 
 def resolve_region(
@@ -50,7 +50,7 @@ def resolve_region(
         matrix[d, d] = 0
         for end in (u, w):
             matrix[d, local[end]] = matrix[local[end], d] = 0
-    tour = find_tour(matrix, duration_s, threads, budget)
+    tour = find_tour(matrix, duration_s, threads, budget, probe_max=RESOLVE_PROBE_MAX)
     if tour is None:
         return None
     return _rebuild(order, nodes, portions, np.asarray(tour, dtype=np.int64), k)
