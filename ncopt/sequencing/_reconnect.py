@@ -12,6 +12,9 @@ nodes is contracted to its two ends joined by an edge that costs 0 while every o
 costs ``PENALTY`` more than its real cost, so any tour that keeps all chain edges wins and the
 (small) reduced problem is how to order and orient the chains. A chain of one node is free to
 move. The reduced tour is expanded and kept by the caller only if it is cheaper.
+
+``merge`` builds the same reduced problem from several tours of independent searches: the
+edges they all share are the chains, and only where they disagree is searched again.
 """
 
 from __future__ import annotations
