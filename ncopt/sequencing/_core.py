@@ -253,9 +253,11 @@ def solve_segment(
         # Independent searches (one per thread): search again only where they disagree.
         left = min(budget.remaining(), (end - budget.elapsed()) / 2)
         merged = merge(dense.matrix, tours, budget, left, threads)
-        if merged is not None and tour_length(dense.matrix, merged) < tour_length(
-            dense.matrix, tours[0]
-        ):
+        # The shorter of the two on the matrix is what the chains are re-joined from.
+        shorter = merged is not None and (
+            tour_length(dense.matrix, merged) < tour_length(dense.matrix, tours[0])
+        )
+        if shorter:
             best.offer(merged, "merged")
             tours = [merged]
     if tours and not budget.check("reconnecting"):

@@ -54,9 +54,8 @@ def find_tour(
     ``max(100_000, 500·n)`` perturbations without a gain, which took 6.4 s at 50 nodes and
     7.7 s at 200 (measured, fast_tsp 0.2.2). So up to ``probe_max`` nodes two short probes and
     a longer one run first; when all three agree on the length the set has converged and the
-    search returns early,
-    leaving the rest of the budget to the caller. Otherwise one search gets the time left.
-    ``on_tour`` sees each tour that beats the ones before.
+    search returns early, leaving the rest of the budget to the caller. Otherwise one search
+    gets the time left. ``on_tour`` sees each tour that beats the ones before.
     """
     tours = find_tours(matrix, duration_s, threads, budget, on_tour, False, probe_max)
     return tours[0] if tours else None
@@ -97,21 +96,19 @@ def find_tours(
         else:
             return [_best(found)]
         found = [min(found, key=lambda lt: lt[0])]  # kept only as a fallback
+    probes = len(found)
     left = deadline - time.monotonic()
     if apart and threads > 1 and left >= RUN_S + RUN_S_PER_NODE * n:
         widths = [1] * threads
     else:
         widths = [threads]
-    searched: list[tuple[int, list[int]]] = []
-    tours = _polled_searches(matrix, max(left, MIN_SEARCH_S), widths, budget)
-    for tour in tours or []:
-        searched.append((tour_length(matrix, tour), tour))
-        found.append(searched[-1])
+    for tour in _polled_searches(matrix, max(left, MIN_SEARCH_S), widths, budget) or []:
+        found.append((tour_length(matrix, tour), tour))
         _offer(found, on_tour)
     # The searches' tours are merged; a shorter probe tour (rare) leads without joining them.
-    pool = sorted(searched, key=lambda lt: lt[0])
-    if found and (not pool or min(length for length, _ in found) < pool[0][0]):
-        pool.insert(0, min(found, key=lambda lt: lt[0]))
+    pool = sorted(found[probes:], key=lambda lt: lt[0])
+    if probes and (not pool or found[0][0] < pool[0][0]):
+        pool.insert(0, found[0])
     return [t for _, t in pool]
 
 
