@@ -11,6 +11,8 @@ export NCOPT_DATA_DIR
 $(VENV)/.runtime: requirements.txt constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -r requirements.txt -c constraints.txt
+	# compile the local search once (numba caches it in ncopt/sequencing/__pycache__)
+	$(PY) -m ncopt.sequencing._oropt
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
