@@ -34,13 +34,13 @@ QUICK_SHARE = 0.2  # of the part time for a first pass over every part (anytime)
 # Holes per region re-solve, and the ceiling of its search (converged searches return sooner).
 # Once the order is polished, what is left on clustered sets lies across groups: re-solving
 # every stretch between two long jumps of a polished clustered-15000-s1 order gained 0.001 %.
-# Regions of 2,500 holes for 2.5 s: 0.374 % there on average over 13 runs (0.21–0.59 %)
-# against 0.434 % with 1,000 for 1 s (13 runs, 0.32–0.58 %); level or better on panel15k,
-# panel34k and uniform-40000-s2 (docs/sequencing.md, "Polishing").
+# Regions of 2,500 holes for 2.5 s: 0.458 % there on average over 13 runs (0.29–0.67 %)
+# against 0.518 % with 1,000 for 1 s (13 runs, 0.41–0.66 %); level or better on panel15k,
+# panel34k and uniform-40000-s2 (docs/sequencing.md, "Polishing and larger regions").
 REGION = 2500
 REGION_S = 2.5
-# The polish (``_oropt``): clustered-15000-s1 at 30 s with two threads went from 0.613 % on
-# average (7 runs, 0.41–0.73 %) to 0.434 % (13 runs, 0.32–0.58 %) above the reference.
+# The polish (``_oropt``): clustered-15000-s1 at 30 s with two threads went from 0.697 % on
+# average (7 runs, 0.50–0.82 %) to 0.518 % (13 runs, 0.41–0.66 %) above its reference.
 POLISH_SHARE = 0.3  # of the time after the seams, at most, for the first polish
 POLISH_LAST = 0.05  # of the budget kept for a last polish
 STALL_PER_HOLE = 5  # a polish ends after this many kicks per hole without a gain
@@ -220,8 +220,8 @@ def improve_windows(
             total = whole.cost_of(order)
         best.improve(total)
     if search is not None:
-        search.load(order)
-    elif _local_search_ready():
+        search.load(order)  # a descent at least, even when asked to finish now
+    elif _local_search_ready() and not budget.stopped:
         search = _local_search(whole, order, rng)
     else:
         return order
