@@ -221,9 +221,12 @@ def improve_windows(
         best.improve(total)
     if search is not None:
         search.load(order)  # a descent at least, even when asked to finish now
-    elif _local_search_ready() and not budget.stopped:
+    elif budget.stopped:
+        return order
+    elif _local_search_ready():
         search = _local_search(whole, order, rng)
     else:
+        log.info("the local search is still compiling (numba's cache was cold): not polished")
         return order
     search.polish(budget, budget.remaining(), stall)
     return _kept(whole, order, search.order(), best)

@@ -144,8 +144,10 @@ def test_a_decomposed_set_is_polished_after_the_seams_and_at_the_end(monkeypatch
 
 
 @pytest.mark.slow
-def test_a_decomposed_set_is_complete_while_the_search_is_still_compiling(monkeypatch):
+def test_a_decomposed_set_is_complete_while_the_search_is_still_compiling(monkeypatch, caplog):
+    caplog.set_level("INFO", logger="ncopt.sequencing._large")
     assert _decomposed_open_path(monkeypatch, ready=False, time_limit_s=4.0) == []
+    assert "still compiling" in caplog.text  # the log says why it was not polished
 
 
 def test_ready_does_not_wait_for_compiling():
