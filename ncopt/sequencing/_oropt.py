@@ -18,8 +18,8 @@ and undone otherwise.
 
 Costs come from coordinates (no matrix: memory is O(n)), Euclidean or the machine's rapid
 time (``rapid_time_abs``'s closed form). An open path is a closed tour through one dummy node
-D: D costs 0 to every pinned end (or to every hole if none is pinned) and ``big`` to every
-other hole, so a tour that keeps D next to its pins is always cheaper (see docs/sequencing.md,
+D: D costs 0 to the start (or to every hole if there is none) and ``big`` to every other
+hole, so a tour that keeps D next to the start is always cheaper (see docs/sequencing.md,
 "Open paths").
 
 The work is compiled by numba (``nogil``) and done in batches of kicks, so the caller checks
@@ -53,12 +53,12 @@ KICK_BATCH = 1000  # kicks between two looks at the budget (~15 ms at 15,000 hol
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _cost(i, j, xy, mp, dummy, pin0, pin1, big):
+def _cost(i, j, xy, mp, dummy, pin, big):
     if i == j:
         return 0.0
     if i == dummy or j == dummy:
         o = j if i == dummy else i
-        if pin0 < 0 or o in (pin0, pin1):
+        if pin < 0 or o == pin:
             return 0.0
         return big
     dx = abs(xy[i, 0] - xy[j, 0])
@@ -141,47 +141,41 @@ def _move_segment(t, pos, s1, s2, seg_len, c, e, reverse, log, nlog):
 
 
 @njit(cache=True, nogil=True)
-def _improve_node(a, t, pos, xy, mp, dummy, pin0, pin1, big, neigh, log, nlog, touched):
+def _improve_node(a, t, pos, xy, mp, dummy, pin, big, neigh, log, nlog, touched):
     """Apply the first improving 2-opt or Or-opt move at a; its gain (0.0 if none)."""
     m = len(t)
     pa = pos[a]
     succ_a = t[(pa + 1) % m]
     pred_a = t[(pa - 1) % m]
-    d_succ = _cost(a, succ_a, xy, mp, dummy, pin0, pin1, big)
-    d_pred = _cost(a, pred_a, xy, mp, dummy, pin0, pin1, big)
+    d_succ = _cost(a, succ_a, xy, mp, dummy, pin, big)
+    d_pred = _cost(a, pred_a, xy, mp, dummy, pin, big)
     for k in range(neigh.shape[1]):
         c = neigh[a, k]
         if c < 0:
             break
-        d_ac = _cost(a, c, xy, mp, dummy, pin0, pin1, big)
+        d_ac = _cost(a, c, xy, mp, dummy, pin, big)
         if d_ac >= d_succ and d_ac >= d_pred:
             break
         pc = pos[c]
         succ_c = t[(pc + 1) % m]
         pred_c = t[(pc - 1) % m]
-        # 2-opt, a's successor side: a-succ_a, c-succ_c -> a-c, succ_a-succ_c
-        if d_ac < d_succ and c != succ_a and succ_c != a:
+        # 2-opt on a's successor side, then its predecessor side: a-b, c-d -> a-c, b-d
+        for forward in (True, False):
+            b, d_ab, d = (succ_a, d_succ, succ_c) if forward else (pred_a, d_pred, pred_c)
+            if d_ac >= d_ab or c == b or d == a:
+                continue
             delta = (
                 d_ac
-                + _cost(succ_a, succ_c, xy, mp, dummy, pin0, pin1, big)
-                - d_succ
-                - _cost(c, succ_c, xy, mp, dummy, pin0, pin1, big)
+                + _cost(b, d, xy, mp, dummy, pin, big)
+                - d_ab
+                - _cost(c, d, xy, mp, dummy, pin, big)
             )
             if delta < -1e-10:
-                _reverse_block(t, pos, succ_a, c, a, log, nlog)
-                touched[0], touched[1], touched[2], touched[3] = a, succ_a, c, succ_c
-                return delta
-        # 2-opt, predecessor side: pred_a-a, pred_c-c -> a-c, pred_a-pred_c
-        if d_ac < d_pred and c != pred_a and pred_c != a:
-            delta = (
-                d_ac
-                + _cost(pred_a, pred_c, xy, mp, dummy, pin0, pin1, big)
-                - d_pred
-                - _cost(pred_c, c, xy, mp, dummy, pin0, pin1, big)
-            )
-            if delta < -1e-10:
-                _reverse_block(t, pos, a, pred_c, pred_a, log, nlog)
-                touched[0], touched[1], touched[2], touched[3] = a, pred_a, c, pred_c
+                if forward:  # reverse b .. c
+                    _reverse_block(t, pos, succ_a, c, a, log, nlog)
+                else:  # reverse a .. d
+                    _reverse_block(t, pos, a, pred_c, pred_a, log, nlog)
+                touched[0], touched[1], touched[2], touched[3] = a, b, c, d
                 return delta
         # Or-opt: a chain with a at one end moves next to c.
         for seg_len in range(1, MAX_SEGMENT + 1):
@@ -204,9 +198,9 @@ def _improve_node(a, t, pos, xy, mp, dummy, pin0, pin1, big, neigh, log, nlog, t
                 if _in_chain(pos, c, s1, seg_len, m):
                     continue
                 removed = (
-                    _cost(p, s1, xy, mp, dummy, pin0, pin1, big)
-                    + _cost(s2, nx, xy, mp, dummy, pin0, pin1, big)
-                    - _cost(p, nx, xy, mp, dummy, pin0, pin1, big)
+                    _cost(p, s1, xy, mp, dummy, pin, big)
+                    + _cost(s2, nx, xy, mp, dummy, pin, big)
+                    - _cost(p, nx, xy, mp, dummy, pin, big)
                 )
                 # a next to c: the edge (c, succ_c) with a first after c, or (pred_c, c)
                 for side in range(2):
@@ -223,9 +217,9 @@ def _improve_node(a, t, pos, xy, mp, dummy, pin0, pin1, big, neigh, log, nlog, t
                     first = s1 if a_first else s2
                     last = s2 if a_first else s1
                     added = (
-                        _cost(u, first, xy, mp, dummy, pin0, pin1, big)
-                        + _cost(last, w, xy, mp, dummy, pin0, pin1, big)
-                        - _cost(u, w, xy, mp, dummy, pin0, pin1, big)
+                        _cost(u, first, xy, mp, dummy, pin, big)
+                        + _cost(last, w, xy, mp, dummy, pin, big)
+                        - _cost(u, w, xy, mp, dummy, pin, big)
                     )
                     delta = added - removed
                     if delta < -1e-10:
@@ -233,11 +227,11 @@ def _improve_node(a, t, pos, xy, mp, dummy, pin0, pin1, big, neigh, log, nlog, t
                         touched[0], touched[1], touched[2], touched[3] = p, nx, u, w
                         touched[4], touched[5] = s1, s2
                         return delta
-    return _or3(a, t, pos, xy, mp, dummy, pin0, pin1, big, neigh, log, nlog, touched)
+    return _or3(a, t, pos, xy, mp, dummy, pin, big, neigh, log, nlog, touched)
 
 
 @njit(cache=True, nogil=True)
-def _or3(t2, t, pos, xy, mp, dummy, pin0, pin1, big, neigh, log, nlog, touched):
+def _or3(t2, t, pos, xy, mp, dummy, pin, big, neigh, log, nlog, touched):
     """A sequential 3-opt move without reversal (a chain of any length moved elsewhere):
     remove t1-t2, t3-t4, t5-t6 and add t2-t3, t4-t5, t6-t1, with t3 near t2 and t5 near t4.
     Apply the first that gains; its gain (0.0 if none)."""
@@ -245,26 +239,26 @@ def _or3(t2, t, pos, xy, mp, dummy, pin0, pin1, big, neigh, log, nlog, touched):
     p2 = pos[t2]
     for forward in (True, False):
         t1 = t[(p2 - 1) % m] if forward else t[(p2 + 1) % m]
-        d12 = _cost(t1, t2, xy, mp, dummy, pin0, pin1, big)
+        d12 = _cost(t1, t2, xy, mp, dummy, pin, big)
         for k in range(neigh.shape[1]):
             t3 = neigh[t2, k]
             if t3 < 0:
                 break
-            g1 = d12 - _cost(t2, t3, xy, mp, dummy, pin0, pin1, big)
+            g1 = d12 - _cost(t2, t3, xy, mp, dummy, pin, big)
             if g1 <= 0.0:
                 break
             if t3 == t1:
                 continue
             p3 = pos[t3]
             t4 = t[(p3 + 1) % m] if forward else t[(p3 - 1) % m]
-            d34 = _cost(t3, t4, xy, mp, dummy, pin0, pin1, big)
+            d34 = _cost(t3, t4, xy, mp, dummy, pin, big)
             # t5 must lie on the stretch from t2 towards t3 (t2 included, t3 not)
             reach = (p3 - p2) % m if forward else (p2 - p3) % m
             for q in range(neigh.shape[1]):
                 t5 = neigh[t4, q]
                 if t5 < 0:
                     break
-                g2 = g1 + d34 - _cost(t4, t5, xy, mp, dummy, pin0, pin1, big)
+                g2 = g1 + d34 - _cost(t4, t5, xy, mp, dummy, pin, big)
                 if g2 <= 0.0:
                     break
                 step = (pos[t5] - p2) % m if forward else (p2 - pos[t5]) % m
@@ -272,8 +266,8 @@ def _or3(t2, t, pos, xy, mp, dummy, pin0, pin1, big, neigh, log, nlog, touched):
                     continue
                 t6 = t[(pos[t5] + 1) % m] if forward else t[(pos[t5] - 1) % m]
                 delta = (
-                    _cost(t6, t1, xy, mp, dummy, pin0, pin1, big)
-                    - _cost(t5, t6, xy, mp, dummy, pin0, pin1, big)
+                    _cost(t6, t1, xy, mp, dummy, pin, big)
+                    - _cost(t5, t6, xy, mp, dummy, pin, big)
                     - g2
                 )
                 if delta < -1e-10:
@@ -293,7 +287,7 @@ def _in_chain(pos, v, s1, seg_len, m):
 
 
 @njit(cache=True, nogil=True)
-def _local_search(t, pos, xy, mp, dummy, pin0, pin1, big, neigh, queue, inq, ht, log, nlog):
+def _local_search(t, pos, xy, mp, dummy, pin, big, neigh, queue, inq, ht, log, nlog):
     """Run the queue empty; (total gain, negative or 0; False if stopped early because the
     log of reversals is full: then every reversal made is in it)."""
     m = len(queue)
@@ -307,9 +301,7 @@ def _local_search(t, pos, xy, mp, dummy, pin0, pin1, big, neigh, queue, inq, ht,
             continue
         while True:
             touched[:] = -1
-            delta = _improve_node(
-                a, t, pos, xy, mp, dummy, pin0, pin1, big, neigh, log, nlog, touched
-            )
+            delta = _improve_node(a, t, pos, xy, mp, dummy, pin, big, neigh, log, nlog, touched)
             if delta == 0.0:
                 break
             total += delta
@@ -341,7 +333,7 @@ def _swap_stretches(t, pos, p0, len_a, len_b, buf):
 
 
 @njit(cache=True, nogil=True)
-def _kicks(t, pos, xy, mp, dummy, pin0, pin1, big, neigh, kicks, span, seed, log):
+def _kicks(t, pos, xy, mp, dummy, pin, big, neigh, kicks, span, seed, log):
     """``kicks`` kicks, each followed by a local search and undone unless no longer; the
     total gain of the kept ones and how many were kept."""
     np.random.seed(seed)
@@ -366,20 +358,18 @@ def _kicks(t, pos, xy, mp, dummy, pin0, pin1, big, neigh, kicks, span, seed, log
         b1 = t[(p0 + len_a + len_b) % m]
         v1 = t[(p0 + len_a + len_b + 1) % m]
         delta = (
-            _cost(v0, b0, xy, mp, dummy, pin0, pin1, big)
-            + _cost(b1, a0, xy, mp, dummy, pin0, pin1, big)
-            + _cost(a1, v1, xy, mp, dummy, pin0, pin1, big)
-            - _cost(v0, a0, xy, mp, dummy, pin0, pin1, big)
-            - _cost(a1, b0, xy, mp, dummy, pin0, pin1, big)
-            - _cost(b1, v1, xy, mp, dummy, pin0, pin1, big)
+            _cost(v0, b0, xy, mp, dummy, pin, big)
+            + _cost(b1, a0, xy, mp, dummy, pin, big)
+            + _cost(a1, v1, xy, mp, dummy, pin, big)
+            - _cost(v0, a0, xy, mp, dummy, pin, big)
+            - _cost(a1, b0, xy, mp, dummy, pin, big)
+            - _cost(b1, v1, xy, mp, dummy, pin, big)
         )
         _swap_stretches(t, pos, p0, len_a, len_b, buf)
         nlog[0] = 0
         for v in (v0, a0, a1, b0, b1, v1):
             _push(v, queue, inq, ht)
-        found, _ = _local_search(
-            t, pos, xy, mp, dummy, pin0, pin1, big, neigh, queue, inq, ht, log, nlog
-        )
+        found, _ = _local_search(t, pos, xy, mp, dummy, pin, big, neigh, queue, inq, ht, log, nlog)
         while ht[0] < ht[1]:  # a search cut short by a full log leaves holes queued
             inq[queue[ht[0] % m]] = False
             ht[0] += 1
@@ -397,7 +387,7 @@ def _kicks(t, pos, xy, mp, dummy, pin0, pin1, big, neigh, kicks, span, seed, log
 
 
 @njit(cache=True, nogil=True)
-def _descend(t, pos, xy, mp, dummy, pin0, pin1, big, neigh):
+def _descend(t, pos, xy, mp, dummy, pin, big, neigh):
     """A full local search from every hole (no undo needed: every move is a gain)."""
     m = len(t)
     queue = np.arange(m, dtype=np.int64)
@@ -408,7 +398,7 @@ def _descend(t, pos, xy, mp, dummy, pin0, pin1, big, neigh):
     total = 0.0
     while True:  # the log is not needed here: emptied whenever full
         gain, complete = _local_search(
-            t, pos, xy, mp, dummy, pin0, pin1, big, neigh, queue, inq, ht, log, nlog
+            t, pos, xy, mp, dummy, pin, big, neigh, queue, inq, ht, log, nlog
         )
         total += gain
         nlog[0] = 0
@@ -417,7 +407,7 @@ def _descend(t, pos, xy, mp, dummy, pin0, pin1, big, neigh):
 
 
 @njit(cache=True, nogil=True)
-def _neighbours(xy, count, mp, dummy, pin0, pin1, big):
+def _neighbours(xy, count, mp, dummy, pin, big):
     """Each point's ``count`` cheapest others (-1 where fewer), found on a grid of cells of
     about two points each, cheapest first. Rows of the dummy node stay -1."""
     n = len(xy)
@@ -493,7 +483,7 @@ def _neighbours(xy, count, mp, dummy, pin0, pin1, big):
         # only roughly: its axes differ)
         costs = np.empty(found, dtype=np.float64)
         for k in range(found):
-            costs[k] = _cost(i, best_j[k], xy, mp, dummy, pin0, pin1, big)
+            costs[k] = _cost(i, best_j[k], xy, mp, dummy, pin, big)
         rank = np.argsort(costs)
         for k in range(min(count, found)):
             out[i, k] = best_j[rank[k]]
@@ -536,7 +526,7 @@ class LocalSearch:
         self._xy = np.ascontiguousarray(xy)
         real = xy[: len(xy) - (0 if closed else 1)]  # the holes and the head, not the dummy
         span = np.ptp(real, axis=0) if len(real) else np.zeros(2)
-        top = float(_cost(0, 1, np.array([[0.0, 0.0], span]), self._mp, -1, -1, -1, 0.0))
+        top = float(_cost(0, 1, np.array([[0.0, 0.0], span]), self._mp, -1, -1, 0.0))
         self._big = 4.0 * top + 1.0  # more than any real cost: see the module's docstring
         self.load(order)
         self._neigh = _neighbours(self._xy, NEIGHBOURS, *self._args())
@@ -556,7 +546,7 @@ class LocalSearch:
         self._pos[tour] = np.arange(len(tour))
 
     def _args(self):
-        return self._mp, self._dummy, self._pin, -1, self._big
+        return self._mp, self._dummy, self._pin, self._big
 
     def descend(self) -> float:
         """2-opt and Or-opt from every hole until none improves; the gain (<= 0)."""
