@@ -201,8 +201,7 @@ def improve_windows(
             # First polish: as soon as the search is compiled (at once when it is cached).
             search = _local_search(whole, order, rng)
             search.polish(budget, POLISH_SHARE * max(0.0, budget.remaining() - last), stall)
-            order = _kept(whole, order, search.order(), best)
-            total = whole.cost_of(order)
+            order, total = _kept(whole, order, total, search.order(), best)
             continue
         centre = pts[centres.pop() if centres else rng.integers(n)]
         size = min(REGION, n - 1)
@@ -210,9 +209,7 @@ def improve_windows(
         duration = min(REGION_S, budget.remaining() - last)
         new = resolve_region(pts, cost, order, region, budget, duration, threads)
         if new is not None and np.array_equal(np.sort(new), np.arange(n)):
-            new_cost = whole.cost_of(new)
-            if new_cost < total:
-                order, total = new, new_cost
+            order, total = _kept(whole, order, total, new, best)
         sweep += 1
         if sweep % 4 == 0:  # a window along the order now and then
             begin = int(rng.integers(0, n - window + 1))
@@ -229,7 +226,7 @@ def improve_windows(
         log.info("the local search is still compiling (numba's cache was cold): not polished")
         return order
     search.polish(budget, budget.remaining(), stall)
-    return _kept(whole, order, search.order(), best)
+    return _kept(whole, order, total, search.order(), best)[0]
 
 
 def _local_search_ready() -> bool:
@@ -253,12 +250,14 @@ def _local_search(whole: Segment, order: np.ndarray, rng: np.random.Generator):
     )
 
 
-def _kept(whole: Segment, order: np.ndarray, new: np.ndarray, best: Incumbent) -> np.ndarray:
-    """``new`` if it is cheaper on full-precision costs (reported to ``best``), else ``order``."""
-    if whole.cost_of(new) < whole.cost_of(order):
-        best.improve(whole.cost_of(new))
-        return new
-    return order
+def _kept(whole: Segment, order: np.ndarray, total: float, new: np.ndarray, best: Incumbent):
+    """``(new, its cost)`` if it is cheaper than ``order`` (which costs ``total``) on
+    full-precision costs, reported to ``best``; else ``(order, total)``."""
+    new_total = whole.cost_of(new)
+    if new_total < total:
+        best.improve(new_total)
+        return new, new_total
+    return order, total
 
 
 def _improve_one(pts, cost, order, begin, window, head, closed, budget, threads) -> np.ndarray:
