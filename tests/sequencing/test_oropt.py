@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -150,7 +151,8 @@ def test_a_decomposed_set_is_complete_while_the_search_is_still_compiling(monkey
     assert "still compiling" in caplog.text  # the log says why it was not polished
 
 
-def test_ready_does_not_wait_for_compiling():
+@pytest.mark.slow
+def test_ready_does_not_wait_for_compiling(tmp_path):
     script = textwrap.dedent(
         """
         import json, time
@@ -163,9 +165,18 @@ def test_ready_does_not_wait_for_compiling():
         print(json.dumps({"asked_s": asked, "ready": ready(), "took_s": time.monotonic() - t}))
         """
     )
+    # An empty cache directory: the kernels must really be compiled (10-20 s), which a
+    # ready() that waited would show; loading them from the shared cache takes ~0.4 s.
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
     out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env=env,
     )
     res = json.loads(out.stdout.strip().splitlines()[-1])
     assert res["ready"], res
+    assert res["took_s"] > 2.0, res  # it did compile
     assert res["asked_s"] < 0.5, res  # the first call only starts the background thread
