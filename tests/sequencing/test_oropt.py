@@ -69,7 +69,7 @@ def test_moves_and_kicks_count_exact_gains_and_keep_every_hole():
 def test_a_start_far_from_the_holes_stays_first():
     rng = np.random.default_rng(5)
     pts = rng.uniform(0, 10, (80, 2))
-    head = (5000.0, -3000.0)  # far beyond the holes' own box: it bounds the dummy's cost
+    head = (5000.0, -3000.0)  # far outside the holes' box: each edge from it is ~600x theirs
     search = LocalSearch(pts, "euclidean", rng.permutation(80), head=head)
     before = _cost(pts, "euclidean", search.order(), head, False)
     gain = search.descend() + search.kick(3000)[0]
@@ -77,6 +77,16 @@ def test_a_start_far_from_the_holes_stays_first():
     # from a start far to the lower right the path begins at the hole closest to it
     first = search.order()[0]
     assert first == int(np.argmin(np.hypot(*(pts - head).T)))
+
+
+def test_a_path_reversed_inside_the_search_is_read_back_from_its_start():
+    # Holes on a line, given from the far end: the descent reverses all of them, and a
+    # reversal turns the shorter side, here the start and the dummy node; order() must
+    # still read the path from the start.
+    pts = np.c_[np.arange(1.0, 41.0), np.zeros(40)]
+    search = LocalSearch(pts, "euclidean", np.arange(40)[::-1], head=(0.0, 0.0))
+    search.descend()
+    assert search.order().tolist() == list(range(40))
 
 
 def test_kicks_whose_search_fills_the_log_are_undone_exactly(monkeypatch):
