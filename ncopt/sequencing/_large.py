@@ -32,8 +32,8 @@ log = logging.getLogger(__name__)
 
 QUICK_SHARE = 0.2  # of the part time for a first pass over every part (anytime)
 # Holes per region re-solve, and the ceiling of its search (converged searches return sooner).
-# Once the order is polished, what is left on clustered sets lies across groups: re-solving
-# every stretch between two long jumps of a polished clustered-15000-s1 order gained 0.001 %.
+# Re-solving every stretch between two long jumps of a polished clustered-15000-s1 order
+# gained 0.001 %; regions, which re-pair stretches from anywhere in the order, do more.
 # Regions of 2,500 holes for 2.5 s: 0.458 % there on average over 13 runs (0.29–0.67 %)
 # against 0.518 % with 1,000 for 1 s (13 runs, 0.41–0.66 %); level or better on panel15k,
 # panel34k and uniform-40000-s2 (docs/sequencing.md, "Polishing and larger regions").
