@@ -28,9 +28,13 @@ from ncopt.sequencing._search import MIN_SEARCH_S, find_tours, tour_length
 log = logging.getLogger(__name__)
 
 EXACT_MAX = 12  # Held-Karp on float costs: 2^12 * 12 states, ~0.1 s in numpy
-# Share of a dense search's time kept for re-joining its chains (``_reconnect``), and the size
-# from which it is worth it (below, fast_tsp's own search is as good as optimal).
-RECONNECT_SHARE = 0.15
+# Share of a dense search's time kept for merging and re-joining its chains (``_reconnect``),
+# and the size from which it is worth it (below, fast_tsp's own search is as good as optimal).
+# The reduced problems converge in a tenth of a second at 3,000 holes, and the search is worth
+# more: on the tuning set, 2 s, 0.05 against 0.15 gave 0.086 against 0.151 % on one thread
+# (18 runs each), 0.026 against 0.069 % on two (10 runs), and also less with three busy loops
+# beside it (docs/sequencing.md, 2026-12-02 07:20).
+RECONNECT_SHARE = 0.05
 RECONNECT_MIN = 200
 
 
