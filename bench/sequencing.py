@@ -70,6 +70,7 @@ __all__ = ["PROVEN", "grid_panels", "load_tsp", "tour_length"]
 
 METHODS = ("nn", "2opt", "ortools", "fast_tsp", "ours")
 TIMED = ("ortools", "fast_tsp", "ours")  # these vary with the CPU share: repeated, alternating
+PAIR = ("ours", "fast_tsp")  # compared side by side: the ratio and its interval
 # Tuning set: generated, never a TSPLIB instance (those, and --instances folders, are reported).
 TUNE = [
     "clustered-1000-s1",
@@ -276,9 +277,11 @@ def summarize(rows: dict, methods: list[str]) -> dict:
                 }
         ours, lib = out.get("ours", {}).get(group), out.get("fast_tsp", {}).get(group)
         if ours and lib and lib["mean_gap_pct"] > 0:
-            both = [r["methods"] for r in rows.values() if pick(r["n"])]
-            both = [m for m in both if "gaps_pct" in m.get("ours", {})]
-            both = [m for m in both if "gaps_pct" in m.get("fast_tsp", {})]
+            both = [
+                r["methods"]
+                for r in rows.values()
+                if pick(r["n"]) and all("gaps_pct" in r["methods"].get(m, {}) for m in PAIR)
+            ]
             out.setdefault("ours_vs_fast_tsp", {})[group] = {
                 "mean_gap_ratio": ours["mean_gap_pct"] / lib["mean_gap_pct"],
                 "mean_gap_ratio_95": ratio_interval(

@@ -13,14 +13,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _tsplib_dir() -> Path:
-    spec = importlib.util.spec_from_file_location("seq_instances", ROOT / "bench/seq_instances.py")
+def _bench_module(name: str):
+    """A script of bench/ loaded by path (the folder is not a package)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / f"bench/{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.tsplib_dir()
+    return module
 
 
-TSP = _tsplib_dir() / "d198.tsp"
+TSP = _bench_module("seq_instances").tsplib_dir() / "d198.tsp"
 
 
 def test_instance_cli_writes_a_valid_tour(tmp_path):
@@ -33,15 +34,8 @@ def test_instance_cli_writes_a_valid_tour(tmp_path):
     assert sorted(tour) == list(range(198))
 
 
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_sequencing", ROOT / "bench/sequencing.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_ratio_interval_separates_a_clear_gain_from_noise():
-    bench = _bench()
+    bench = _bench_module("sequencing")
     rng = np.random.default_rng(3)
     # Ten runs each on five instances, gaps drawn from one distribution: the ratio is 1 in truth.
     same = [rng.exponential(0.03, 10).tolist() for _ in range(5)]
