@@ -70,7 +70,6 @@ __all__ = ["PROVEN", "grid_panels", "load_tsp", "tour_length"]
 
 METHODS = ("nn", "2opt", "ortools", "fast_tsp", "ours")
 TIMED = ("ortools", "fast_tsp", "ours")  # these vary with the CPU share: repeated, alternating
-PAIR = ("ours", "fast_tsp")  # compared side by side: the ratio and its interval
 # Tuning set: generated, never a TSPLIB instance (those, and --instances folders, are reported).
 TUNE = [
     "clustered-1000-s1",
@@ -280,7 +279,8 @@ def summarize(rows: dict, methods: list[str]) -> dict:
             both = [
                 r["methods"]
                 for r in rows.values()
-                if pick(r["n"]) and all("gaps_pct" in r["methods"].get(m, {}) for m in PAIR)
+                if pick(r["n"])
+                and all("gaps_pct" in r["methods"].get(m, {}) for m in ("ours", "fast_tsp"))
             ]
             out.setdefault("ours_vs_fast_tsp", {})[group] = {
                 "mean_gap_ratio": ours["mean_gap_pct"] / lib["mean_gap_pct"],
