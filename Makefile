@@ -26,10 +26,16 @@ run: $(VENV)/.runtime
 system-deps:
 	bash scripts/install-system-deps.sh
 
+# One pytest worker per core, at most four (pytest-xdist): the suite waits on servers, browsers
+# and detached jobs much of the time, so two workers on two cores took it from 13 to 8 minutes.
+# Every test has its own data dir, ports and processes, so workers share nothing. The tests
+# marked `alone` measure sub-second waits of our own code, which a test on the other core
+# would stretch (a 0.5-s should_stop bound read 0.66 s beside one), so they run afterwards.
 test: $(VENV)/.dev system-deps
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not alone" --numprocesses logical --maxprocesses 4 --dist worksteal
+	$(PY) -m pytest -m alone
 
 # The tests that do not spend wall-clock search budgets or drive long jobs (about a minute).
 test-fast: $(VENV)/.dev system-deps

@@ -149,6 +149,7 @@ def test_pairs_the_program_order_breaks_are_refused():
         solve_order(start, trans, before=[(2, 1)])
 
 
+@pytest.mark.alone
 def test_a_stop_request_is_answered_within_half_a_second_on_thousands_of_blocks():
     n = 2000
     start, trans = _instance(n, 1, 33)

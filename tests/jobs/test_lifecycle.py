@@ -10,12 +10,14 @@ import sys
 import time
 
 import psutil
+import pytest
 
 import jobstore
 import processing
 from tests.jobs.helpers import ROOT, start, status, wait_for, wait_state, wait_terminal
 
 
+@pytest.mark.alone
 def test_happy_path_result_is_signed_and_loadable(scenario):
     t0 = time.perf_counter()
     started = start("quick", params={"programs": 3})

@@ -45,6 +45,7 @@ def test_other_blocks_move_past_a_roughing_and_its_finishing_pass():
     assert outcome.row["cycle_time_new_s"] < outcome.row["cycle_time_old_s"]
 
 
+@pytest.mark.alone
 @pytest.mark.slow
 def test_a_stop_request_is_answered_within_half_a_second_on_thousands_of_blocks():
     old = parse_program(HEADER + mill_tool(1, _scattered(2500)) + FOOTER, MACHINE)

@@ -127,6 +127,7 @@ def test_stop_at_once_still_returns_valid_programs(data_dir):
     _check_outputs(folder, new_codes, old_codes, out_df)
 
 
+@pytest.mark.alone
 @pytest.mark.slow
 def test_progress_and_stop_requests_are_served_every_half_second(data_dir):
     folder = _copy("demo/pcb-drill", data_dir)

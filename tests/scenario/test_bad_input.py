@@ -153,6 +153,7 @@ BOMBS = {
 }
 
 
+@pytest.mark.alone
 @pytest.mark.parametrize("what", sorted(BOMBS))
 def test_a_zip_bomb_workbook_is_refused_in_well_under_a_second(tmp_path, what):
     bomb = _workbook_with_sheet(tmp_path, _HEAD + BOMBS[what]() + _TAIL)

@@ -15,6 +15,7 @@ def points(n: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).uniform(0, 1000, (n, 2))
 
 
+@pytest.mark.alone
 def test_should_stop_returns_quickly_with_a_valid_order():
     pts = points(3000)
     t0 = time.monotonic()
@@ -31,6 +32,7 @@ def test_should_stop_returns_quickly_with_a_valid_order():
     assert np.diff(calls).max() <= 0.5
 
 
+@pytest.mark.alone
 @pytest.mark.slow
 def test_sixteen_thousand_holes_never_leave_should_stop_waiting_half_a_second():
     # One dense search of this size would hold the GIL for ~0.7 s while fast_tsp copies its
@@ -57,6 +59,7 @@ def test_stop_before_start_still_gives_every_hole():
     assert sorted(r.order.tolist()) == list(range(len(pts)))
 
 
+@pytest.mark.alone
 def test_progress_is_reported_at_least_every_half_second():
     seen: list[tuple[float, float, str]] = []
     pts = points(2500, seed=3)
@@ -76,6 +79,7 @@ def test_progress_is_reported_at_least_every_half_second():
     assert not r.stopped
 
 
+@pytest.mark.alone
 def test_time_limit_is_respected_and_result_improves_on_nearest_neighbour():
     pts = points(1500, seed=5)
     quick = solve_tour(pts, time_limit_s=0.0)

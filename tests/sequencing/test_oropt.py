@@ -111,6 +111,7 @@ def test_points_on_a_circle_come_out_in_circle_order():
     assert _cost(pts, "euclidean", order, None, True) == pytest.approx(expected, rel=1e-12)
 
 
+@pytest.mark.alone
 def test_polish_shortens_a_strip_order_within_its_time():
     from ncopt.budget import Budget
 
