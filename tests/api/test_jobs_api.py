@@ -11,6 +11,7 @@ import time
 import zipfile
 
 import httpx
+import pytest
 
 from tests.api.helpers import path, start, wait_state, ws_events
 
@@ -27,6 +28,7 @@ def test_pages_and_api_share_one_server(server):
     assert docs.status_code == 200 and "/api/v1/openapi.json" in docs.text
 
 
+@pytest.mark.alone
 def test_kept_alive_requests_are_not_held_by_nagle(server, token_for, new_scenario):
     """Without TCP_NODELAY on the listener every response after the first on a connection
     waits ~40 ms for the client's delayed ACK; a status read takes a few ms."""
