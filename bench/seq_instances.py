@@ -1,11 +1,12 @@
 """Instances for bench/sequencing.py: TSPLIB files, seeded generators of drilling-like point
 sets, and the reference length each gap is measured against.
 
-Generated names are ``KIND-N-sSEED`` (``panel-2000-s1``, ``icrows-5000-s2``, ``grid-500-s3``,
-``clustered-1500-s4``, ``uniform-40000-s5``), 0.01 mm units, any n from a few hundred to
-40,000 and more. Where no optimum is known the reference is the shortest tour of a long run
-(``python bench/sequencing.py --make-reference NAME``, kept in ``sequencing_references.json``),
-else the lower bound ½·Σ(two nearest neighbours); the report says which.
+Generated names are ``KIND-N-sSEED`` (``panel-2000-s1``, ``boards-15000-s1``,
+``icrows-5000-s2``, ``grid-500-s3``, ``clustered-1500-s4``, ``uniform-40000-s5``), 0.01 mm
+units, any n from a few hundred to 40,000 and more. Where no optimum is known the reference
+is the shortest tour of a long run (``python bench/sequencing.py --make-reference NAME``, kept
+in ``sequencing_references.json``), else the lower bound ½·Σ(two nearest neighbours); the
+report says which.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ REFERENCES = Path(__file__).resolve().parent / "sequencing_references.json"
 GENERATED = {"panel15k": 15_000, "panel34k": 34_000}
 # name -> (panel columns, holes across, holes down); two rows of panels
 PROVEN = {"grid15k": (5, 38, 40), "grid34k": (10, 44, 40)}
-_NAME = re.compile(r"^(panel|icrows|grid|clustered|uniform)-(\d+)-s(\d+)$")
+_NAME = re.compile(r"^(panel|boards|icrows|grid|clustered|uniform)-(\d+)-s(\d+)$")
 
 
 def tsplib_dir() -> Path:
@@ -52,13 +53,39 @@ def load_tsp(path: Path) -> tuple[np.ndarray, str]:
 
 
 def panel(n_target: int, seed: int = 7) -> np.ndarray:
-    """A reproducible PCB panel: one board layout repeated on a grid, 0.01 mm units."""
+    """A reproducible PCB panel: one board layout repeated on a grid, 0.01 mm units.
+
+    Parts near a board's edge reach into the next board (a DIP drawn at x = 9,000 ends at up
+    to 14,842, the next board starts at 10,500), so the boards' holes interleave there.
+    """
     rng = np.random.default_rng(seed)
     boards = max(1, round(n_target / 1250))
     per_board = -(-n_target // boards)
-    holes: list[np.ndarray] = []
+    board = _layout(rng, per_board)
+    cols = int(np.ceil(np.sqrt(boards * 1.5)))
+    offsets = [(10_500 * (b % cols), 10_500 * (b // cols)) for b in range(boards)]
+    return np.vstack([board + o for o in offsets])[:n_target]
+
+
+def boards(n: int, seed: int) -> np.ndarray:
+    """A step-and-repeat panel as it is made: boards of about 1,250 holes, each inside its
+    90 x 90 mm outline, routed 2.5 mm apart, every board drilled alike; shuffled."""
+    rng = np.random.default_rng(seed)
+    count = max(2, round(n / 1250))
+    per_board = -(-n // count)
+    board = _layout(rng, per_board, inside=9000)
+    cols = int(np.ceil(np.sqrt(count * 1.5)))
+    offsets = 9250 * np.c_[np.arange(count) % cols, np.arange(count) // cols]
+    pts = np.vstack([board + offset for offset in offsets])
+    return pts[rng.permutation(len(pts))[:n]]
+
+
+def _layout(rng: np.random.Generator, holes: int, inside: float | None = None) -> np.ndarray:
+    """One board's holes (DIP rows, pin headers, vias around a spot), whole 0.01 mm units; with
+    ``inside``, only the holes within the square board outline of that side are kept."""
+    parts: list[np.ndarray] = []
     count = 0
-    while count < per_board:
+    while count < holes:
         x0, y0 = rng.uniform(0, 9000, 2)
         kind = rng.integers(3)
         k = int(rng.integers(4, 24))
@@ -69,12 +96,11 @@ def panel(n_target: int, seed: int = 7) -> np.ndarray:
             part = np.c_[np.full(k, x0), y0 + 254 * np.arange(k)]
         else:  # vias scattered around a spot
             part = np.c_[x0 + rng.normal(0, 300, k), y0 + rng.normal(0, 300, k)]
-        holes.append(part)
+        if inside is not None:
+            part = part[((part >= 0) & (part <= inside)).all(axis=1)]
+        parts.append(part)
         count += len(part)
-    board = np.unique(np.rint(np.vstack(holes)), axis=0)[:per_board]
-    cols = int(np.ceil(np.sqrt(boards * 1.5)))
-    offsets = [(10_500 * (b % cols), 10_500 * (b // cols)) for b in range(boards)]
-    return np.vstack([board + o for o in offsets])[:n_target]
+    return np.unique(np.rint(np.vstack(parts)), axis=0)[:holes]
 
 
 def grid_panels(cols: int, across: int, down: int, pitch: int = 127, gap: int = 500):
@@ -215,7 +241,13 @@ def _distinct(pts: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     return pts[rng.permutation(len(pts))[:n]]
 
 
-GENERATORS = {"icrows": ic_rows, "grid": grid, "clustered": clustered, "uniform": uniform}
+GENERATORS = {
+    "boards": boards,
+    "icrows": ic_rows,
+    "grid": grid,
+    "clustered": clustered,
+    "uniform": uniform,
+}
 
 
 def instance(name: str) -> tuple[np.ndarray, str]:

@@ -98,3 +98,21 @@ def test_a_folder_of_tsp_files_is_measured_against_its_optima(bench, tmp_path):
     assert row["reference"] == 40 and row["reference_kind"] == "proven optimum"
     for method in ("fast_tsp", "ours"):
         assert row["methods"][method]["gaps_pct"] == [0.0, 0.0]
+
+
+def test_boards_are_one_layout_inside_its_outline_on_every_board(bench):
+    # boards-N-sS: each board's holes lie inside its 90 mm outline, boards 2.5 mm apart, and
+    # every board is drilled alike (the step-and-repeat a shop's panel is); panel-N-sS's
+    # boards reach into each other, so the two kinds differ on purpose.
+    pts, _ = bench.instance("boards-5000-s2")
+    assert len(pts) == 5000 and len(np.unique(pts, axis=0)) == 5000
+    cell = pts // 9250
+    local = pts - cell * 9250
+    assert local.max() <= 9000 and local.min() >= 0
+    layouts = {}
+    for key, hole in zip(map(tuple, cell.astype(int)), map(tuple, local.astype(int)), strict=True):
+        layouts.setdefault(key, set()).add(hole)
+    assert len(layouts) == 4
+    full = max(layouts.values(), key=len)
+    assert all(holes <= full for holes in layouts.values())  # the last board may be cut short
+    assert sum(len(h) == len(full) for h in layouts.values()) >= 3
