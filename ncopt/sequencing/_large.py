@@ -45,6 +45,12 @@ POLISH_SHARE = 0.3  # of the time after the seams, at most, for the first polish
 POLISH_LAST = 0.05  # of the budget kept for a last polish
 STALL_PER_HOLE = 5  # a polish ends after this many kicks per hole without a gain
 PART_SHARE = 0.7  # of the budget for solving parts; the rest improves seams and windows
+# ... but at most this many seconds per hole. The library's search of a 7,500-hole part levels
+# off after about 8 s (1.1 ms per hole; the parts' second pass gets 80 % of their time), so a
+# longer budget's rest is worth more to the regions: clustered-15000-s1 at 120 s, two threads,
+# 0.12 % against 0.28 % (two runs each), at 60 s 0.38 % against 0.65 %; at 30 s on 15,000
+# holes the cap is 21 s, the 70 % it had (docs/sequencing.md, 2026-12-02).
+PART_S_PER_HOLE = 1.4e-3
 
 
 def bisect(pts: np.ndarray, idx: np.ndarray, part_max: int, ring: bool = False) -> list[np.ndarray]:
@@ -83,6 +89,7 @@ def solve_large(
 ) -> tuple[np.ndarray, int]:
     """Order of all points for a large instance; returns (order, number of parts).
 
+    The parts get ``PART_SHARE`` of the budget, at most ``PART_S_PER_HOLE`` per hole.
     Anytime: every part first gets a short search (``QUICK_SHARE`` of the part time), so a
     complete, searched order exists early; then each part is searched again with the rest of
     its share (kept only if cheaper); then seams and regions. ``best`` sees each cheaper
@@ -101,7 +108,7 @@ def solve_large(
         return np.concatenate([p[o] for p, o in zip(parts, orders, strict=True)])
 
     best.improve(whole.cost_of(whole_order()))
-    part_budget = budget.remaining() * PART_SHARE
+    part_budget = min(budget.remaining() * PART_SHARE, PART_S_PER_HOLE * len(pts))
     for share in (QUICK_SHARE, 1.0 - QUICK_SHARE):
         for i, part in enumerate(parts):
             if budget.check(f"part {i + 1}/{len(parts)}"):

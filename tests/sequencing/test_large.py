@@ -109,3 +109,40 @@ def test_searches_side_by_side_count_their_own_matrix_copies_against_the_memory_
     assert solve_tour(pts, time_limit_s=1.0, memory_mb=memory_mb, threads=1).parts == 1
     r = solve_tour(pts, time_limit_s=1.0, memory_mb=memory_mb, threads=2)
     assert r.parts == 2 and sorted(r.order.tolist()) == list(range(2000))
+
+
+def test_parts_take_at_most_their_time_per_hole_and_leave_a_long_budget_to_the_regions(
+    monkeypatch,
+):
+    # The library's search of a part levels off after ~1.1 ms per hole, so a long budget's
+    # parts get PART_S_PER_HOLE each and the rest goes to the regions; a short one's get
+    # PART_SHARE of it, as before.
+    from ncopt.sequencing import _large
+
+    calls: list[tuple[int, float]] = []
+    real = _large.solve_segment
+
+    def spy(seg, budget, duration_s, *args, **kwargs):
+        if len(seg.pts) > 100:  # a part (the centres' small tour is not one)
+            calls.append((len(seg.pts), duration_s))
+        return real(seg, budget, min(duration_s, 0.02), *args, **kwargs)
+
+    monkeypatch.setattr(_large, "solve_segment", spy)
+    pts = np.random.default_rng(4).uniform(0, 1000, (3000, 2))
+    parts = 8  # 3,000 points in parts of at most dense_limit(1.0) - 3 = 509
+    given = {}
+    for limit in (2.0, 60.0):
+        calls.clear()
+        r = solve_open_path(
+            pts,
+            time_limit_s=limit,
+            memory_mb=1.0,
+            threads=1,
+            should_stop=lambda: len(calls) >= 2 * parts,
+        )
+        assert r.parts == parts and sorted(r.order.tolist()) == list(range(3000))
+        assert len(calls) == 2 * parts and sum(n for n, _ in calls) == 2 * 3000
+        given[limit] = sum(d for _, d in calls)
+    assert given[60.0] == pytest.approx(_large.PART_S_PER_HOLE * 3000)
+    assert given[60.0] < _large.PART_SHARE * 60.0 / 2
+    assert _large.PART_SHARE * 2.0 * 0.9 < given[2.0] <= _large.PART_SHARE * 2.0
