@@ -47,9 +47,10 @@ STALL_PER_HOLE = 5  # a polish ends after this many kicks per hole without a gai
 PART_SHARE = 0.7  # of the budget for solving parts; the rest improves seams and windows
 # ... but at most this many seconds per hole. The library's search of a 7,500-hole part levels
 # off after about 8 s (1.1 ms per hole; the parts' second pass gets 80 % of their time), so a
-# longer budget's rest is worth more to the regions: clustered-15000-s1 at 120 s, two threads,
-# 0.12 % against 0.28 % (two runs each), at 60 s 0.38 % against 0.65 %; at 30 s on 15,000
-# holes the cap is 21 s, the 70 % it had (docs/sequencing.md, 2026-12-02).
+# longer budget's rest is worth more to the regions: clustered-15000-s1, two threads, at 60 s
+# 0.394 % against 0.591 % (five alternating pairs), at 120 s a mean of 0.168 % over four
+# runs against 0.229 / 0.326 %; at 30 s on 15,000 holes the cap is 21 s, the 70 % it had
+# (docs/sequencing.md, 2026-12-02).
 PART_S_PER_HOLE = 1.4e-3
 
 
