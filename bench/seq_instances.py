@@ -61,10 +61,7 @@ def panel(n_target: int, seed: int = 7) -> np.ndarray:
     rng = np.random.default_rng(seed)
     boards = max(1, round(n_target / 1250))
     per_board = -(-n_target // boards)
-    board = _layout(rng, per_board)
-    cols = int(np.ceil(np.sqrt(boards * 1.5)))
-    offsets = [(10_500 * (b % cols), 10_500 * (b // cols)) for b in range(boards)]
-    return np.vstack([board + o for o in offsets])[:n_target]
+    return _repeat(_layout(rng, per_board), boards, 10_500)[:n_target]
 
 
 def boards(n: int, seed: int) -> np.ndarray:
@@ -73,11 +70,15 @@ def boards(n: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     count = max(2, round(n / 1250))
     per_board = -(-n // count)
-    board = _layout(rng, per_board, inside=9000)
-    cols = int(np.ceil(np.sqrt(count * 1.5)))
-    offsets = 9250 * np.c_[np.arange(count) % cols, np.arange(count) // cols]
-    pts = np.vstack([board + offset for offset in offsets])
+    pts = _repeat(_layout(rng, per_board, inside=9000), count, 9250)
     return pts[rng.permutation(len(pts))[:n]]
+
+
+def _repeat(board: np.ndarray, count: int, pitch: int) -> np.ndarray:
+    """``count`` copies of ``board`` on a grid ``pitch`` apart, rows of ~√(1.5·count) boards."""
+    cols = int(np.ceil(np.sqrt(count * 1.5)))
+    b = np.arange(count)
+    return np.vstack([board + o for o in pitch * np.c_[b % cols, b // cols]])
 
 
 def _layout(rng: np.random.Generator, holes: int, inside: float | None = None) -> np.ndarray:
