@@ -3,7 +3,8 @@
 Methods: ``nn`` (nearest neighbour: FlatCAM "TSA"/"Rtree", bCNC), ``2opt`` (NN + 2-opt:
 pcb2gcode, vpype), ``ortools`` (guided local search, 3 s: FlatCAM "MetaHeuristic"),
 ``fast_tsp`` (the library we wrap, called with its defaults — one thread, its own candidate
-choice, the whole budget — on the TSPLIB-rounded integer distances) and ``ours``
+choice, the whole budget — on the TSPLIB-rounded integer distances, scaled to fit its
+uint16 where the longest does not, up to 16,000 points) and ``ours``
 (``ncopt.sequencing.solve_tour`` on float coordinates, ``--threads`` threads). Each run is its
 own process, so time and peak RSS belong to it alone; with ``--repeat N`` the time-limited
 methods run in turn N times (ours, fast_tsp, ours, ...) so that load on a shared machine hits
@@ -85,11 +86,25 @@ LARGE = ["grid15k", "panel15k", "clustered-15000-s1", "grid34k", "panel34k", "un
 TWO_OPT_CAP_S = 60.0
 
 
-def rounded_matrix(pts: np.ndarray, kind: str) -> np.ndarray | None:
-    """The TSPLIB integer distances as uint16 (fast_tsp's type); None if one does not fit."""
-    d = np.hypot(pts[:, None, 0] - pts[None, :, 0], pts[:, None, 1] - pts[None, :, 1])
-    d = np.ceil(d) if kind == "CEIL_2D" else np.floor(d + 0.5)
-    return None if d.max() > 65535 else d.astype(np.uint16)
+def rounded_matrix(pts: np.ndarray, kind: str) -> np.ndarray:
+    """The TSPLIB integer distances as uint16, fast_tsp's type, built in slices of rows.
+
+    Where the longest distance does not fit in uint16 (clustered-15000-s1: 109,000), the
+    distances are scaled to fit before rounding, as a user calling the library would have to;
+    the tour is still measured on the real coordinates.
+
+    >>> rounded_matrix(np.array([[0.0, 0.0], [3.0, 4.0], [0.0, 1.4]]), "EUC_2D").tolist()
+    [[0, 5, 1], [5, 0, 4], [1, 4, 0]]
+    >>> rounded_matrix(np.array([[0.0, 0.0], [131070.0, 0.0]]), "EUC_2D").tolist()
+    [[0, 65535], [65535, 0]]
+    """
+    scale = min(1.0, 65535 / max(1.0, float(np.hypot(*np.ptp(pts, axis=0)))))
+    out = np.empty((len(pts), len(pts)), dtype=np.uint16)
+    for i in range(0, len(pts), 512):
+        d = np.hypot(*(pts[i : i + 512, None, :] - pts[None, :, :]).transpose(2, 0, 1))
+        d = np.ceil(d) if kind == "CEIL_2D" and scale == 1.0 else np.floor(d * scale + 0.5)
+        out[i : i + 512] = np.minimum(d, 65535)
+    return out
 
 
 def nearest_neighbour(pts: np.ndarray) -> np.ndarray:
@@ -200,8 +215,6 @@ def skip_reason(method: str, pts: np.ndarray) -> str | None:
         return "numpy 2-opt too slow"
     if method == "fast_tsp" and n > 16_000:
         return "dense matrix above 1 GB"
-    if method == "fast_tsp" and np.hypot(*np.ptp(pts, axis=0)) > 65535:
-        return "distances above fast_tsp's uint16"
     return None
 
 

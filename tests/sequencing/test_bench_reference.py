@@ -116,3 +116,15 @@ def test_boards_are_one_layout_inside_its_outline_on_every_board(bench):
     full = max(layouts.values(), key=len)
     assert all(holes <= full for holes in layouts.values())  # the last board may be cut short
     assert sum(len(h) == len(full) for h in layouts.values()) >= 3
+
+
+def test_the_library_column_gets_tsplib_distances_scaled_only_when_they_do_not_fit(bench):
+    rng = np.random.default_rng(3)
+    small = rng.uniform(0, 5_000, (700, 2))  # spans more than one of the 512-row slices
+    exact = np.floor(np.hypot(*(small[:, None, :] - small[None, :, :]).transpose(2, 0, 1)) + 0.5)
+    assert np.array_equal(bench.rounded_matrix(small, "EUC_2D"), exact)
+    wide = small * 40  # diagonal ~280,000: a TSPLIB distance would overflow uint16
+    scaled = bench.rounded_matrix(wide, "EUC_2D").astype(float)
+    real = np.hypot(*(wide[:, None, :] - wide[None, :, :]).transpose(2, 0, 1))
+    factor = 65535 / np.hypot(*np.ptp(wide, axis=0))
+    assert scaled.max() <= 65535 and np.abs(scaled - real * factor).max() <= 0.5 + 1e-6
