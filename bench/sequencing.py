@@ -89,9 +89,10 @@ TWO_OPT_CAP_S = 60.0
 def rounded_matrix(pts: np.ndarray, kind: str) -> np.ndarray:
     """The TSPLIB integer distances as uint16, fast_tsp's type, built in slices of rows.
 
-    Where the longest distance does not fit in uint16 (clustered-15000-s1: 109,000), the
-    distances are scaled to fit before rounding, as a user calling the library would have to;
-    the tour is still measured on the real coordinates.
+    Where the points' bounding-box diagonal (the bound on every distance) does not fit in
+    uint16 (clustered-15000-s1: 109,000), the distances are scaled by 65535 / diagonal before
+    rounding, as a user calling the library would have to; the tour is still measured on the
+    real coordinates.
 
     >>> rounded_matrix(np.array([[0.0, 0.0], [3.0, 4.0], [0.0, 1.4]]), "EUC_2D").tolist()
     [[0, 5, 1], [5, 0, 4], [1, 4, 0]]
